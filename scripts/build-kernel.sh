@@ -1,0 +1,55 @@
+#!/bin/sh
+# Configure and build a kernel from a source tree.
+#   build-kernel.sh CONFIG SRCDIR BUILDDIR
+# CONFIG names configs/CONFIG.config. The config is tinyconfig plus that
+# fragment; every option the fragment asks for is checked afterwards.
+# The build fails on any objtool line and on any compiler warning.
+. "$(dirname "$0")/lib.sh"
+
+cfg=$1 src=$2 build=$3
+frag=$TOP/configs/$cfg.config
+[ -f "$frag" ] || die "no config fragment $frag"
+case $cfg in
+	i386*) arch=i386 ;;
+	*) arch=x86_64 ;;
+esac
+mkdir -p "$build"
+src=$(cd "$src" && pwd) build=$(cd "$build" && pwd)
+export CCACHE_BASEDIR=$src
+kmake() { make -s -C "$src" O="$build" ARCH=$arch CC="ccache gcc" -j"$(nproc)" "$@"; }
+
+# Reconfigure only when the fragment changed (keeps builds incremental).
+stamp=$build/.harness-config
+want=$(cat "$frag" "$0" | sha256sum)
+if [ ! -f "$build/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	say "configuring $cfg"
+	kmake tinyconfig >/dev/null &&
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$frag" >/dev/null &&
+	kmake olddefconfig || die "configuring $cfg failed"
+
+	bad=$(grep -E '^(# )?CONFIG_' "$frag" | while read -r line; do
+		case $line in
+		"# "*) opt=${line#\# }; opt=${opt%% *}
+		       grep -q "^$opt=" "$build/.config" && echo "$opt (wanted off)" ;;
+		*)     grep -qxF "$line" "$build/.config" || echo "$line" ;;
+		esac
+	done)
+	if [ -n "$bad" ]; then
+		echo "error: options in configs/$cfg.config did not stick (unmet dependencies?):" >&2
+		echo "$bad" | sed 's/^/    /' >&2
+		exit 1
+	fi
+	echo "$want" > "$stamp"
+fi
+
+say "building $cfg kernel in $build"
+log=$build/build.log
+kmake > "$log" 2>&1
+rc=$?
+if grep -q 'objtool' "$log"; then
+	echo "error: objtool reported:" >&2; grep 'objtool' "$log" | head -20 >&2; exit 1
+fi
+if grep -q 'warning:' "$log"; then
+	echo "error: the build printed warnings:" >&2; grep -A3 'warning:' "$log" | head -40 >&2; exit 1
+fi
+[ $rc = 0 ] || { tail -30 "$log" >&2; die "kernel build failed (log: $log)"; }

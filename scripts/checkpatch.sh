@@ -1,0 +1,35 @@
+#!/bin/sh
+# checkpatch.pl --strict on every patch in patches/ (the cover letter
+# aside): no ERROR, no WARNING, and a CHECK only where checkpatch-allow.txt
+# gives its reason ("PATCH-FILE CHECK-TYPE reason", one a line).
+# Prints one line per patch and "N passed, N failed".
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/scripts/make-tree.sh" --base >/dev/null 2>&1 ||
+	[ -x "$SRC/scripts/checkpatch.pl" ] || die "no base tree for checkpatch.pl"
+allow=$TOP/checkpatch-allow.txt
+pass=0 fail=0
+for p in "$TOP"/patches/*.patch; do
+	[ -f "$p" ] || continue
+	name=$(basename "$p")
+	[ "$name" = 0000-cover-letter.patch ] && continue
+	out=$(cd "$SRC" && perl scripts/checkpatch.pl --strict --show-types --no-summary \
+		--ignore FILE_PATH_CHANGES "$p" 2>&1)
+	bad=$(echo "$out" | grep -E '^(ERROR|WARNING):' )
+	checks=$(echo "$out" | sed -n 's/^CHECK:\([A-Z_]*\):.*/\1/p' | sort -u)
+	for c in $checks; do
+		grep -q "^$name $c " "$allow" 2>/dev/null ||
+			bad="$bad
+CHECK:$c not in checkpatch-allow.txt"
+	done
+	if [ -n "$(echo "$bad" | grep .)" ]; then
+		echo "FAIL $name"
+		echo "$out" | sed 's/^/    /'
+		fail=$((fail + 1))
+	else
+		echo "ok   $name"
+		pass=$((pass + 1))
+	fi
+done
+echo "checkpatch: $pass passed, $fail failed"
+[ $fail = 0 ]

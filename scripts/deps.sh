@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian packages the harness needs (idempotent).
+. "$(dirname "$0")/lib.sh"
+
+PKGS="build-essential bc bison flex libelf-dev libssl-dev ccache cpio
+      busybox-static qemu-system-x86 gcc-multilib libc6-dev-i386 git
+      xz-utils kmod python3 perl"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+say "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+as_root apt-get update -q >/dev/null ||
+	die "apt-get update failed; install by hand:$missing"
+# shellcheck disable=SC2086
+as_root apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+	die "apt-get install failed; install by hand:$missing"

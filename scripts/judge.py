@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Judge the serial console log of one harness boot.
+
+A run passes only if all of these hold:
+  - the boot reached the runner ("harness: runner start");
+  - the runner reached its end ("harness: runner end"), else the test that
+    was running is named (it crashed or hung the guest);
+  - every test that was asked for reported a TAP result, and none failed
+    unless the stored baseline says the unpatched base fails it too;
+  - the kernel printed no splat (WARNING, BUG, Oops, lockdep and RCU
+    reports, KASAN, panics...), apart from the short ALLOWED list below;
+  - /proc/sys/kernel/tainted is 0 and lockdep is still on.
+
+Prints a per-test table and ends with "N passed, N failed, N skipped".
+Exit status 0 when the run passed, 1 when it did not, 2 on bad usage.
+
+  judge.py LOG [--expected FILE] [--tests FILE] [--exact]
+               [--write-baseline FILE]
+"""
+import argparse
+import re
+import sys
+
+# Kernel log lines carry a printk timestamp (CONFIG_PRINTK_TIME); test
+# output does not (the runner prefixes it with "# "), so only timestamped
+# text is searched for splats and harness markers.
+KLINE = re.compile(r'\[\s*\d+\.\d+\]\s?(.*)$')
+
+SPLATS = [
+    r'WARNING:',
+    r'BUG:',
+    r'kernel BUG at',
+    r'Oops',
+    r'general protection fault',
+    r'Kernel panic',
+    r'Unable to handle kernel',
+    r'double fault',
+    r'unchecked MSR access error',
+    r'possible circular locking',
+    r'possible recursive locking',
+    r'inconsistent lock state',
+    r'lock held when returning to user space',
+    r'bad unlock balance',
+    r'held lock freed',
+    r'suspicious RCU usage',
+    r'RCU used illegally from extended quiescent state',
+    r'INFO: task .* blocked',
+    r'INFO: rcu.* detected stall',
+    r'soft lockup',
+    r'hard LOCKUP',
+    r'KASAN',
+    r'UBSAN',
+    r'objtool:',
+    r'DEBUG_LOCKS_WARN_ON',
+    r'Call Trace:',
+]
+SPLAT = re.compile('|'.join(SPLATS))
+
+# User-caused lines that tests provoke on purpose. Each is printed by
+# show_signal_msg() and friends for a *user-mode* fault: "comm[pid]: ...".
+ALLOWED = [
+    # A user-mode #GP (sigreturn, sysret_rip, ldt_gdt... do this on purpose).
+    re.compile(r'^\S+\[\d+\]: general protection fault ip:\S+ sp:\S+ error:'),
+]
+
+TAP = re.compile(r'(not )?ok \d+ selftests: [^:]+: (\S+)(.*)$')
+
+
+def parse_expected(path):
+    """Return {test: (result, reason)} from a baseline file."""
+    expected = {}
+    if not path:
+        return expected
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            parts = line.split(None, 2)
+            if len(parts) < 3 or parts[1] not in ('fail', 'skip'):
+                raise SystemExit(f'{path}:{n}: want "TEST fail|skip REASON"')
+            expected[parts[0]] = (parts[1], parts[2])
+    return expected
+
+
+class Run:
+    def __init__(self, text):
+        self.results = {}       # test -> (result, note)
+        self.order = []
+        self.splats = []        # (test or None, line)
+        self.started = False
+        self.ended = False
+        self.running = None     # test begun but not ended
+        self.begun = []         # tests whose start marker was seen
+        self.tainted = None
+        self.debug_locks = None
+        self.timed_out = False
+        self.panic = None
+        self.parse(text)
+
+    def parse(self, text):
+        for raw in text.splitlines():
+            raw = raw.rstrip('\r')
+            if 'harness: qemu killed after' in raw:
+                self.timed_out = True
+            m = KLINE.search(raw)
+            if m:
+                self.kernel_line(m.group(1))
+                continue
+            m = TAP.search(raw)
+            if m:
+                self.tap(m)
+
+    def kernel_line(self, line):
+        m = re.match(r'harness: (\S+)\s*(.*)', line)
+        if m:
+            what, arg = m.groups()
+            if what == 'runner' and arg == 'start':
+                self.started = True
+            elif what == 'runner' and arg == 'end':
+                self.ended = True
+            elif what == 'begin':
+                self.running = arg.split(':', 1)[-1]
+                self.begun.append(self.running)
+            elif what == 'end':
+                self.running = None
+            elif what == 'tainted':
+                self.tainted = arg
+            elif what == 'debug_locks':
+                self.debug_locks = arg
+            return
+        if SPLAT.search(line) and not any(a.search(line) for a in ALLOWED):
+            self.splats.append((self.running, line))
+            if 'Kernel panic' in line and self.panic is None:
+                self.panic = line
+
+    def tap(self, m):
+        failed, name, rest = m.group(1), m.group(2), m.group(3)
+        if failed:
+            note = rest.strip().lstrip('#').strip()
+            result = 'fail'
+        elif re.search(r'#\s*SKIP', rest):
+            result, note = 'skip', ''
+        else:
+            result, note = 'pass', ''
+        if name not in self.results:
+            self.order.append(name)
+        self.results[name] = (result, note)
+
+
+def judge(run, expected, wanted, exact):
+    """Return (rows, checks, passed, failed, skipped)."""
+    rows = []
+    passed = failed = skipped = 0
+    names = list(run.order)
+    for name in run.begun + (wanted or []):
+        if name not in names and not name.startswith('lkdtm'):
+            names.append(name)
+    splat_by_test = {}
+    for test, line in run.splats:
+        splat_by_test.setdefault(test, []).append(line)
+
+    for name in names:
+        base, reason = expected.get(name, ('pass', ''))
+        result, note = run.results.get(name, ('missing', ''))
+        if result == 'missing':
+            if name == run.running or (run.running is None and not run.ended and wanted and
+                                       name == next((w for w in wanted if w not in run.results), None)):
+                note = 'crashed or hung the guest' if not run.timed_out else 'hung: QEMU timed out'
+            else:
+                note = 'did not run'
+        verdict = None
+        if name in splat_by_test:
+            verdict = 'FAIL'
+            note = (note + '; ' if note else '') + 'kernel splat: ' + splat_by_test[name][0]
+        elif result == 'pass':
+            verdict = 'PASS'
+            if base != 'pass':
+                note = f'passes, base {base}s' + (f' ({reason})' if reason else '')
+                if exact:
+                    verdict = 'FAIL'
+                    note = 'differs from the stored baseline: ' + note
+        elif result == base:
+            verdict = 'SKIP'
+            note = (f'{note}; ' if note else '') + ('known on base: ' if result == 'fail' else '') + reason
+        else:
+            verdict = 'FAIL'
+            note = (f'{note}; ' if note else '') + (f'base: {base}' if base == 'pass' else f'base {base}s: {reason}')
+            if exact:
+                note = 'differs from the stored baseline: ' + note
+        rows.append((name, result, verdict, note))
+        if verdict == 'PASS':
+            passed += 1
+        elif verdict == 'SKIP':
+            skipped += 1
+        else:
+            failed += 1
+
+    checks = []
+    def check(ok, what, detail=''):
+        checks.append((ok, what, detail))
+    check(run.started, 'boot reached the runner',
+          '' if run.started else (run.panic or ('QEMU timed out' if run.timed_out else 'no "harness: runner start"')))
+    check(run.ended, 'runner reached its end',
+          '' if run.ended else f'stopped in {run.running or "?"}' + (' (QEMU timed out)' if run.timed_out else '') +
+          (f': {run.panic}' if run.panic else ''))
+    outside = [line for test, line in run.splats if test is None]
+    check(not run.splats, 'no kernel splat',
+          f'{len(run.splats)} splat line(s); first: {run.splats[0][1]}' +
+          (f' (during {run.splats[0][0]})' if run.splats[0][0] else ' (outside any test)') if run.splats else '')
+    check(run.tainted == '0', 'kernel not tainted', f'tainted={run.tainted}')
+    check(run.debug_locks == '1', 'lockdep still on', f'debug_locks={run.debug_locks}')
+    for ok, _, _ in checks:
+        if not ok:
+            failed += 1
+    del outside
+    return rows, checks, passed, failed, skipped
+
+
+def write_baseline(path, run, old):
+    with open(path, 'w') as f:
+        f.write('# Results of the UNPATCHED base under the harness (QEMU TCG), one\n'
+                '# non-passing test a line: TEST fail|skip REASON. Tests not listed pass.\n'
+                '# The patched kernel may not fail a test that passes here.\n')
+        for name in sorted(run.results):
+            result, note = run.results[name]
+            if result == 'pass':
+                continue
+            reason = old.get(name, (None, 'TODO: find out why'))[1]
+            f.write(f'{name} {result} {reason}\n')
+
+
+def main():
+    ap = argparse.ArgumentParser(description='Judge a harness console log.')
+    ap.add_argument('log')
+    ap.add_argument('--expected', help='baseline file: tests the base fails or skips')
+    ap.add_argument('--tests', help='file of tests that should have run (COLLECTION:TEST a line)')
+    ap.add_argument('--exact', action='store_true',
+                    help='this is a base run: any difference from the baseline fails')
+    ap.add_argument('--write-baseline', metavar='FILE',
+                    help='write the non-passing tests of this run as a baseline')
+    a = ap.parse_args()
+
+    try:
+        with open(a.log, errors='replace') as f:
+            text = f.read()
+    except OSError as e:
+        print(f'judge: {e}', file=sys.stderr)
+        return 2
+    expected = parse_expected(a.expected)
+    wanted = None
+    if a.tests:
+        with open(a.tests) as f:
+            wanted = [l.strip().split(':', 1)[-1] for l in f if l.strip()]
+
+    run = Run(text)
+    if a.write_baseline:
+        write_baseline(a.write_baseline, run, expected)
+    rows, checks, passed, failed, skipped = judge(run, expected, wanted, a.exact)
+
+    width = max([len(r[0]) for r in rows] + [4])
+    print(f'{"test":<{width}}  {"result":<7} {"verdict":<7} note')
+    for name, result, verdict, note in rows:
+        print(f'{name:<{width}}  {result:<7} {verdict:<7} {note}')
+    print()
+    for ok, what, detail in checks:
+        print(f'{"ok  " if ok else "FAIL"} {what}' + (f': {detail}' if detail and not ok else ''))
+    if run.splats:
+        print('\nkernel splats (test: line):')
+        for test, line in run.splats[:40]:
+            print(f'  {test or "-"}: {line}')
+    print(f'\n{passed} passed, {failed} failed, {skipped} skipped')
+    return 0 if failed == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,14 @@
+# Shared settings for the harness scripts; sourced, never run.
+# Everything generated lives below $OUT (ignored by git).
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$TOP/out}
+. "$TOP/base/base.conf"
+SRC=${SRC:-$OUT/src}		# harness-owned git tree: base (+ series)
+
+die() { echo "error: $*" >&2; exit 1; }
+say() { echo "== $*"; }
+
+# Run a command as root: directly when we are root, else with sudo.
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
