@@ -120,7 +120,7 @@ class Run:
             elif what == 'runner' and arg == 'end':
                 self.ended = True
             elif what == 'begin':
-                self.running = arg.split(':', 1)[-1]
+                self.running = arg if arg.startswith('lkdtm:') else arg.split(':', 1)[-1]
                 self.begun.append(self.running)
             elif what == 'end':
                 self.running = None

@@ -1,6 +1,8 @@
 # Shared settings for the harness scripts; sourced, never run.
 # Everything generated lives below $OUT (ignored by git).
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+# The repo's top: the two commands live there, the steps in scripts/.
+TOP=$(cd "$(dirname "$0")" && pwd)
+case $TOP in */scripts) TOP=${TOP%/scripts} ;; esac
 OUT=${OUT:-$TOP/out}
 . "$TOP/base/base.conf"
 SRC=${SRC:-$OUT/src}		# harness-owned git tree: base (+ series)
