@@ -5,7 +5,7 @@
 # Prints one line per patch and "N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 
-"$TOP/scripts/make-tree.sh" --base >/dev/null 2>&1 ||
+"$TOP/scripts/make-tree.sh" >/dev/null 2>&1 ||
 	[ -x "$SRC/scripts/checkpatch.pl" ] || die "no base tree for checkpatch.pl"
 allow=$TOP/checkpatch-allow.txt
 pass=0 fail=0
