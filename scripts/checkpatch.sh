@@ -22,6 +22,13 @@ for p in "$TOP"/patches/*.patch; do
 			bad="$bad
 CHECK:$c not in checkpatch-allow.txt"
 	done
+	added=$(awk '/^--- \/dev\/null$/ { getline; sub(/^\+\+\+ b\//, ""); print }' "$p")
+	for f in $added; do
+		(cd "$SRC" && perl scripts/get_maintainer.pl --no-git --no-rolestats -f "$f" 2>/dev/null) |
+			grep -qv 'linux-kernel@vger.kernel.org' ||
+			bad="$bad
+$f: not covered by MAINTAINERS"
+	done
 	if [ -n "$(echo "$bad" | grep .)" ]; then
 		echo "FAIL $name"
 		echo "$out" | sed 's/^/    /'

@@ -18,14 +18,18 @@ rm -f "$dir/.git/harness-applied" "$dir/.git/harness-head"
 
 cover=$TOP/patches/0000-cover-letter.patch
 if [ -f "$cover" ]; then
-	# Subject (without "[PATCH 0/N] ") and the body up to the shortlog.
+	# Subject (unfolded, without "[PATCH 0/N]") and the body up to the
+	# shortlog; git mailinfo does the header parsing.
+	tmp=$(mktemp -d)
+	git mailinfo "$tmp/msg" "$tmp/patch" < "$cover" > "$tmp/info" ||
+		die "cannot parse $cover"
 	{
-		sed -n 's/^Subject: \[[^]]*\] *//p' "$cover" | head -1
+		sed -n 's/^Subject: //p' "$tmp/info"
 		echo
-		awk 'body && /^[^ ].*\([0-9]+\):$/ {exit} body {print} /^$/ && !body {body = 1}' "$cover"
-	} | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$dir/.git/description.tmp"
-	git -C "$dir" config branch.series.description "$(cat "$dir/.git/description.tmp")"
-	rm -f "$dir/.git/description.tmp"
+		awk '/^[^ ].*\([0-9]+\):$/ {exit} {print}' "$tmp/msg"
+	} | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$tmp/description"
+	git -C "$dir" config branch.series.description "$(cat "$tmp/description")"
+	rm -rf "$tmp"
 fi
 say "dev tree ready: $dir (branch series, $(git -C "$dir" rev-list --count base..series) patches above tag base)"
 echo "   edit, commit (git commit -s), then: scripts/format-series.sh $dir"

@@ -1,12 +1,10 @@
 #!/bin/sh
 # Pack busybox, the runner and the installed selftests into an initramfs.
-#   make-initramfs.sh SELFTESTDIR TESTLIST OUTPUT.cpio.gz
+#   make-initramfs.sh SELFTESTDIR TESTLIST OUTPUT.cpio.gz [x86_64|i386]
 . "$(dirname "$0")/lib.sh"
 
 kst=$1 list=$2 img=$3
-busybox=/bin/busybox
-ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable' ||
-	die "$busybox is not static (install busybox-static)"
+busybox=$("$TOP/scripts/get-busybox.sh" "${4:-x86_64}") || exit 1
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
