@@ -96,6 +96,7 @@ class Run:
         self.debug_locks = None
         self.timed_out = False
         self.panic = None
+        self.warn_msg = None    # text between "cut here" and WARNING:
         self.parse(text)
 
     def parse(self, text):
@@ -129,7 +130,18 @@ class Run:
             elif what == 'debug_locks':
                 self.debug_locks = arg
             return
+        # A WARN()'s own message comes between "cut here" and "WARNING:";
+        # quote it with the WARNING, it says what went wrong.
+        if 'cut here' in line:
+            self.warn_msg = ''
+            return
+        if self.warn_msg == '' and not SPLAT.search(line):
+            self.warn_msg = line
+            return
         if SPLAT.search(line) and not any(a.search(line) for a in ALLOWED):
+            if line.startswith('WARNING:') and self.warn_msg:
+                line = f'{line} [{self.warn_msg}]'
+            self.warn_msg = None
             self.splats.append((self.running, line))
             if 'Kernel panic' in line and self.panic is None:
                 self.panic = line

@@ -89,6 +89,14 @@ class Judge(unittest.TestCase):
         self.assertIn('lkdtm', out)
         self.assertIn('WARNING:', out)
 
+    def test_warn_message_is_quoted(self):
+        """A real console log: the series' DEBUG_ENTRY check, via LKDTM."""
+        rc, out = judge('unembedded.log', tests='lkdtm-warning.list')
+        self.assertEqual(rc, 1)
+        self.assertIn('WARNING: CPU: 0 PID: 1 at ../../src/kernel/entry/common.c', out)
+        self.assertIn('[entry: pt_regs from lkdtm_UNEMBEDDED_PT_REGS', out)
+        self.assertIn('(during lkdtm:UNEMBEDDED_PT_REGS)', out)
+
 
 if __name__ == '__main__':
     unittest.main()
