@@ -9,6 +9,11 @@
 cfg=$1 src=$2 build=$3
 frag=$TOP/configs/$cfg.config
 [ -f "$frag" ] || die "no config fragment $frag"
+# x86_64-allentry (compile coverage) builds on top of the guest's fragment.
+case $cfg in
+	x86_64-allentry) frags="$TOP/configs/x86_64-qemu.config $frag" ;;
+	*) frags=$frag ;;
+esac
 case $cfg in
 	i386*) arch=i386 ;;
 	*) arch=x86_64 ;;
@@ -20,14 +25,14 @@ kmake() { make -s -C "$src" O="$build" ARCH=$arch CC="ccache gcc" -j"$(nproc)" "
 
 # Reconfigure only when the fragment changed (keeps builds incremental).
 stamp=$build/.harness-config
-want=$(cat "$frag" "$0" | sha256sum)
+want=$(cat $frags "$0" | sha256sum)
 if [ ! -f "$build/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	say "configuring $cfg"
 	kmake tinyconfig >/dev/null &&
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$frag" >/dev/null &&
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" $frags >/dev/null &&
 	kmake olddefconfig || die "configuring $cfg failed"
 
-	bad=$(grep -E '^(# )?CONFIG_' "$frag" | while read -r line; do
+	bad=$(cat $frags | grep -E '^(# )?CONFIG_' | while read -r line; do
 		case $line in
 		"# "*) opt=${line#\# }; opt=${opt%% *}
 		       grep -q "^$opt=" "$build/.config" && echo "$opt (wanted off)" ;;

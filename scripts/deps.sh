@@ -4,7 +4,7 @@
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev ccache cpio
       busybox-static qemu-system-x86 gcc-multilib libc6-dev-i386 git
-      xz-utils kmod python3 perl"
+      xz-utils kmod python3 perl python3-ply python3-git"
 
 missing=
 for p in $PKGS; do
@@ -15,8 +15,10 @@ done
 
 say "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -q >/dev/null ||
-	die "apt-get update failed; install by hand:$missing"
+# An index that fails to update (a mirror mid-sync) need not stop us: the
+# install below says so if a package cannot be had.
+as_root apt-get update -q >/dev/null 2>&1 ||
+	echo "warning: apt-get update reported errors; trying the install anyway" >&2
 # shellcheck disable=SC2086
 as_root apt-get install -y -q --no-install-recommends $missing >/dev/null ||
 	die "apt-get install failed; install by hand:$missing"
