@@ -16,7 +16,7 @@ git -C "$dir" config branch.series.description >/dev/null ||
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$dir" format-patch -q -o "$tmp" --cover-letter --cover-from-description=subject \
+git -C "$dir" -c core.abbrev=12 format-patch -q -o "$tmp" --cover-letter --cover-from-description=subject \
 	--base=base --no-signature --zero-commit base..series || die "format-patch failed"
 rm -f "$TOP"/patches/*.patch
 cp "$tmp"/*.patch "$TOP/patches/"
