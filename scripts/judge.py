@@ -176,12 +176,10 @@ def judge(run, expected, wanted, exact):
         base, reason = expected.get(name, ('pass', ''))
         result, note = run.results.get(name, ('missing', ''))
         if result == 'missing':
-            if name == run.running or (run.running is None and not run.ended and wanted and
-                                       name == next((w for w in wanted if w not in run.results), None)):
+            if name == run.running:
                 note = 'crashed or hung the guest' if not run.timed_out else 'hung: QEMU timed out'
             else:
                 note = 'did not run'
-        verdict = None
         if name in splat_by_test:
             verdict = 'FAIL'
             note = (note + '; ' if note else '') + 'kernel splat: ' + splat_by_test[name][0]
@@ -216,7 +214,6 @@ def judge(run, expected, wanted, exact):
     check(run.ended, 'runner reached its end',
           '' if run.ended else f'stopped in {run.running or "?"}' + (' (QEMU timed out)' if run.timed_out else '') +
           (f': {run.panic}' if run.panic else ''))
-    outside = [line for test, line in run.splats if test is None]
     check(not run.splats, 'no kernel splat',
           f'{len(run.splats)} splat line(s); first: {run.splats[0][1]}' +
           (f' (during {run.splats[0][0]})' if run.splats[0][0] else ' (outside any test)') if run.splats else '')
@@ -225,7 +222,6 @@ def judge(run, expected, wanted, exact):
     for ok, _, _ in checks:
         if not ok:
             failed += 1
-    del outside
     return rows, checks, passed, failed, skipped
 
 
