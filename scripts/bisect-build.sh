@@ -1,11 +1,11 @@
 #!/bin/sh
 # Build the kernel at every patch of the series and name the first patch
 # that does not build (or warns, or makes objtool speak).
-#   bisect-build.sh [CONFIG...]     (default: x86_64-qemu i386-qemu)
+#   bisect-build.sh [CONFIG...]     (default: x86_64-qemu i386-qemu riscv64-qemu s390x-qemu)
 # Incremental: each step rebuilds what the patch touched, with ccache.
 . "$(dirname "$0")/lib.sh"
 
-configs=${*:-x86_64-qemu i386-qemu}
+configs=${*:-x86_64-qemu i386-qemu riscv64-qemu s390x-qemu}
 "$TOP/scripts/make-tree.sh" || exit 1
 trap 'git -C "$SRC" checkout -q series' EXIT
 

@@ -2,7 +2,7 @@
 # Boot a kernel and initramfs under QEMU, console to a log file.
 #   boot.sh KERNEL INITRD LOG [KERNEL ARGS...]
 # Environment:
-#   ARCH=x86_64|i386   which QEMU (default x86_64)
+#   ARCH=x86_64|i386|riscv64|s390x   which QEMU (default x86_64)
 #   ACCEL=tcg|kvm      (default tcg; see run's --accel)
 #   TIMEOUT=SECS       hard wall-clock limit on QEMU (default 1800)
 #   CONSOLE=1          also show the console on the terminal
@@ -12,27 +12,39 @@
 
 kernel=$1 initrd=$2 log=$3
 shift 3
+# printk.devkmsg=on: the harness's markers go through /dev/kmsg, whose
+# writers are otherwise rate-limited (10 lines in 5 s), and a lost marker
+# fails the run.
+args="panic=-1 oops=panic softlockup_panic=1 printk.devkmsg=on $*"
+# x86: the SMAP bit is off, because QEMU 7.2's TCG reads the far-return
+# stack with supervisor rights, so a user lret Oopses the guest under SMAP.
+# TCG's "max" CPU says it is an AMD family 6 part, which a 32-bit kernel
+# takes for a K7 not certified for SMP (a WARNING and a taint): i386
+# guests get an Intel vendor string instead.
+# riscv64: the virt board, OpenSBI as firmware, console on its 16550.
+# s390x: the console is SCLP's line-mode terminal. Both are TCG only.
 case ${ARCH:-x86_64} in
-	i386) qemu=qemu-system-i386 ;;
-	*) qemu=qemu-system-x86_64 ;;
+	x86_64) set -- qemu-system-x86_64 -machine q35 -m 2G; tcgcpu=max,-smap ;;
+	i386) set -- qemu-system-i386 -machine q35 -m 2G
+	      tcgcpu=max,-smap,vendor=GenuineIntel ;;
+	riscv64) set -- qemu-system-riscv64 -machine virt -bios default -m 1G
+		 tcgcpu=rv64 args="earlycon=uart8250,mmio,0x10000000 $args" ;;
+	s390x) set -- qemu-system-s390x -machine s390-ccw-virtio -m 1G
+	       tcgcpu=qemu ;;
+	*) die "unknown ARCH=$ARCH" ;;
 esac
-# The SMAP bit is off: QEMU 7.2's TCG reads the far-return stack with
-# supervisor rights, so a user lret Oopses the guest under SMAP. TCG's
-# "max" CPU says it is an AMD family 6 part, which a 32-bit kernel takes
-# for a K7 not certified for SMP (a WARNING and a taint): i386 guests get
-# an Intel vendor string instead.
 case ${ARCH:-x86_64} in
-	i386) tcgcpu=max,-smap,vendor=GenuineIntel ;;
-	*) tcgcpu=max,-smap ;;
+	s390x) args="console=ttysclp0 $args" ;;
+	*) args="console=ttyS0 $args" ;;
 esac
 case ${ACCEL:-tcg} in
-	tcg) cpu="-accel tcg -cpu $tcgcpu" ;;
-	kvm) cpu="-accel kvm -cpu host" ;;
+	tcg) set -- "$@" -accel tcg -cpu $tcgcpu ;;
+	kvm) case ${ARCH:-x86_64} in x86_64|i386) ;; *) die "$ARCH guests run under TCG only" ;; esac
+	     set -- "$@" -accel kvm -cpu host ;;
 	*) die "unknown ACCEL=$ACCEL" ;;
 esac
-args="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 $*"
-set -- $qemu -machine q35 $cpu -smp "${SMP:-2}" -m 2G \
-	-display none -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$args"
+set -- "$@" -smp "${SMP:-2}" -display none -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$args"
 
 if [ "${INTERACTIVE:-0}" = 1 ]; then
 	exec "$@" -serial mon:stdio

@@ -14,14 +14,27 @@ case $cfg in
 	x86_64-allentry) frags="$TOP/configs/x86_64-qemu.config $frag" ;;
 	*) frags=$frag ;;
 esac
+# The first word of the config's name says the architecture; riscv64 and
+# s390x are cross-built with Debian's cross compilers (scripts/deps.sh).
+cross=
 case $cfg in
 	i386*) arch=i386 ;;
+	riscv64*) arch=riscv cross=riscv64-linux-gnu- ;;
+	s390x*) arch=s390 cross=s390x-linux-gnu- ;;
 	*) arch=x86_64 ;;
 esac
+# The series' frame check, once the tree has it for this architecture.
+case $arch in x86_64|i386) kdir=x86 ;; *) kdir=$arch ;; esac
+grep -q 'select HAVE_EXTENDED_PT_REGS' "$src/arch/$kdir/Kconfig" &&
+	frags="$frags $TOP/configs/extended-pt-regs.config"
+
 mkdir -p "$build"
 src=$(cd "$src" && pwd) build=$(cd "$build" && pwd)
 export CCACHE_BASEDIR=$src
-kmake() { make -s -C "$src" O="$build" ARCH=$arch CC="ccache gcc" -j"$(nproc)" "$@"; }
+kmake() {
+	make -s -C "$src" O="$build" ARCH=$arch CROSS_COMPILE=$cross \
+		CC="ccache ${cross}gcc" -j"$(nproc)" "$@"
+}
 
 # Reconfigure only when the fragment changed (keeps builds incremental).
 stamp=$build/.harness-config

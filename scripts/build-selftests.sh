@@ -11,11 +11,19 @@ out=$2
 mkdir -p "$out" && out=$(cd "$out" && pwd)
 x86=$src/tools/testing/selftests/x86
 
+# The 32-bit tests include <asm/...>. Debian's gcc-multilib would provide
+# /usr/include/asm for that, but it conflicts with the cross compilers the
+# riscv64 and s390x guests need (scripts/deps.sh), so the same link lives
+# here instead; x86_64's asm headers serve both bitnesses.
+mkdir -p "$out/include"
+ln -sfn /usr/include/x86_64-linux-gnu/asm "$out/include/asm"
+
 # USERLDFLAGS=-static is ignored by the x86 Makefile; CC="gcc -static"
 # works and keeps the per-target flags (check_initial_reg_state's entry).
 say "building x86 selftests"
 rm -rf "$out/install"
-make -C "$src/tools/testing/selftests" TARGETS=x86 CC="gcc -static" \
+make -C "$src/tools/testing/selftests" TARGETS=x86 \
+	CC="gcc -static -idirafter $out/include" \
 	O="$out/build" INSTALL_PATH="$out/install" install > "$out/build.log" 2>&1 ||
 	{ tail -30 "$out/build.log" >&2; die "selftest build failed (log: $out/build.log)"; }
 

@@ -2,9 +2,13 @@
 # Install the Debian packages the harness needs (idempotent).
 . "$(dirname "$0")/lib.sh"
 
+# gcc-12-multilib, not gcc-multilib: the metapackage conflicts with
+# Debian's cross compilers, gcc-12-multilib (what -m32 needs) does not.
 PKGS="build-essential bc bison flex libelf-dev libssl-dev ccache cpio
-      busybox-static qemu-system-x86 gcc-multilib libc6-dev-i386 git
-      xz-utils kmod python3 perl python3-ply python3-git"
+      busybox-static qemu-system-x86 gcc-12-multilib libc6-dev-i386 git
+      xz-utils kmod python3 perl python3-ply python3-git
+      gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opensbi
+      gcc-s390x-linux-gnu libc6-dev-s390x-cross"
 
 missing=
 for p in $PKGS; do

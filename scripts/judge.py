@@ -106,6 +106,11 @@ class Run:
                 self.timed_out = True
             m = KLINE.search(raw)
             if m:
+                # User output and printk share the console, and a kernel
+                # line can start in the middle of a test's line.
+                t = TAP.search(raw[:m.start()])
+                if t:
+                    self.tap(t)
                 self.kernel_line(m.group(1))
                 continue
             m = TAP.search(raw)

@@ -97,6 +97,13 @@ class Judge(unittest.TestCase):
         self.assertIn('[entry: pt_regs from lkdtm_UNEMBEDDED_PT_REGS', out)
         self.assertIn('(during lkdtm:UNEMBEDDED_PT_REGS)', out)
 
+    def test_tap_line_cut_by_a_kernel_line(self):
+        """A real riscv64 log: a printk began in the middle of a TAP line."""
+        rc, out = judge('riscv64-interleaved.log', tests='smoke.list', expected=None)
+        self.assertEqual(rc, 0, out)
+        self.assertIn('PASS', row(out, 'timer'))
+        self.assertEqual(out.splitlines()[-1], '6 passed, 0 failed, 0 skipped')
+
 
 if __name__ == '__main__':
     unittest.main()
