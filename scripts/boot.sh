@@ -4,6 +4,7 @@
 # Environment:
 #   ARCH=x86_64|i386|riscv64|s390x   which QEMU (default x86_64)
 #   ACCEL=tcg|kvm      (default tcg; see run's --accel)
+#   CPU=MODEL          TCG CPU model instead of the default below
 #   TIMEOUT=SECS       hard wall-clock limit on QEMU (default 1800)
 #   CONSOLE=1          also show the console on the terminal
 #   INTERACTIVE=1      console on the terminal, no log, no timeout
@@ -38,7 +39,7 @@ case ${ARCH:-x86_64} in
 	*) args="console=ttyS0 $args" ;;
 esac
 case ${ACCEL:-tcg} in
-	tcg) set -- "$@" -accel tcg -cpu $tcgcpu ;;
+	tcg) set -- "$@" -accel tcg -cpu "${CPU:-$tcgcpu}" ;;
 	kvm) case ${ARCH:-x86_64} in x86_64|i386) ;; *) die "$ARCH guests run under TCG only" ;; esac
 	     set -- "$@" -accel kvm -cpu host ;;
 	*) die "unknown ACCEL=$ACCEL" ;;

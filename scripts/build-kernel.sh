@@ -27,6 +27,13 @@ esac
 case $arch in x86_64|i386) kdir=x86 ;; *) kdir=$arch ;; esac
 grep -q 'select HAVE_EXTENDED_PT_REGS' "$src/arch/$kdir/Kconfig" &&
 	frags="$frags $TOP/configs/extended-pt-regs.config"
+# PKS (64-bit only) and its tests, once the tree has them.
+if [ $arch = x86_64 ]; then
+	grep -q '^config X86_PKS$' "$src/arch/x86/Kconfig" &&
+		frags="$frags $TOP/configs/x86_64-pks.config"
+	grep -q '^config PKS_TEST$' "$src/arch/x86/Kconfig.debug" &&
+		frags="$frags $TOP/configs/x86_64-pks-test.config"
+fi
 
 mkdir -p "$build"
 src=$(cd "$src" && pwd) build=$(cd "$build" && pwd)
