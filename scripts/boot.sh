@@ -7,6 +7,9 @@
 #   CPU=MODEL          TCG CPU model instead of the default below
 #   TIMEOUT=SECS       hard wall-clock limit on QEMU (default 1800)
 #   CONSOLE=1          also show the console on the terminal
+#   SMP=N              CPUs (default 2)
+#   TCG_THREAD=multi   one host thread per CPU under TCG (default single)
+#   MONITOR=SOCKET     QEMU's human monitor on this unix socket (default none)
 #   INTERACTIVE=1      console on the terminal, no log, no timeout
 # Exit status: QEMU's; 124 when the timeout killed it.
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +42,7 @@ case ${ARCH:-x86_64} in
 	*) args="console=ttyS0 $args" ;;
 esac
 case ${ACCEL:-tcg} in
-	tcg) set -- "$@" -accel tcg -cpu "${CPU:-$tcgcpu}" ;;
+	tcg) set -- "$@" -accel tcg${TCG_THREAD:+,thread=$TCG_THREAD} -cpu "${CPU:-$tcgcpu}" ;;
 	kvm) case ${ARCH:-x86_64} in x86_64|i386) ;; *) die "$ARCH guests run under TCG only" ;; esac
 	     set -- "$@" -accel kvm -cpu host ;;
 	*) die "unknown ACCEL=$ACCEL" ;;
@@ -51,12 +54,14 @@ if [ "${INTERACTIVE:-0}" = 1 ]; then
 	exec "$@" -serial mon:stdio
 fi
 secs=${TIMEOUT:-1800}
+monitor=none
+[ -n "${MONITOR:-}" ] && monitor=unix:$MONITOR,server,nowait
 if [ "${CONSOLE:-0}" = 1 ]; then
-	{ timeout -k 10 "$secs" "$@" -serial stdio -monitor none < /dev/null; echo $? > "$log.rc"; } |
+	{ timeout -k 10 "$secs" "$@" -serial stdio -monitor "$monitor" < /dev/null; echo $? > "$log.rc"; } |
 		tee "$log"
 	rc=$(cat "$log.rc"); rm -f "$log.rc"
 else
-	timeout -k 10 "$secs" "$@" -serial stdio -monitor none < /dev/null > "$log" 2>&1
+	timeout -k 10 "$secs" "$@" -serial stdio -monitor "$monitor" < /dev/null > "$log" 2>&1
 	rc=$?
 fi
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then

@@ -9,10 +9,13 @@
 cfg=$1 src=$2 build=$3
 frag=$TOP/configs/$cfg.config
 [ -f "$frag" ] || die "no config fragment $frag"
-# x86_64-allentry (compile coverage) builds on top of the guest's fragment.
+# x86_64-allentry (compile coverage), x86_64-bench (the benchmark's guest,
+# without the debugging options) and x86_64-stress (the stress run's, with
+# KASAN) build on top of the guest's fragment. The named fragment comes
+# last, so that it has the last word.
 case $cfg in
-	x86_64-allentry) frags="$TOP/configs/x86_64-qemu.config $frag" ;;
-	*) frags=$frag ;;
+	x86_64-allentry|x86_64-bench|x86_64-stress) frags=$TOP/configs/x86_64-qemu.config ;;
+	*) frags= ;;
 esac
 # The first word of the config's name says the architecture; riscv64 and
 # s390x are cross-built with Debian's cross compilers (scripts/deps.sh).
@@ -34,6 +37,7 @@ if [ $arch = x86_64 ]; then
 	grep -q '^config PKS_TEST$' "$src/arch/x86/Kconfig.debug" &&
 		frags="$frags $TOP/configs/x86_64-pks-test.config"
 fi
+frags="$frags $frag"
 
 mkdir -p "$build"
 src=$(cd "$src" && pwd) build=$(cd "$build" && pwd)
@@ -52,7 +56,11 @@ if [ ! -f "$build/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" $frags >/dev/null &&
 	kmake olddefconfig || die "configuring $cfg failed"
 
-	bad=$(cat $frags | grep -E '^(# )?CONFIG_' | while read -r line; do
+	# As for merge_config.sh, the last fragment to name an option wins.
+	bad=$(cat $frags | grep -E '^(# )?CONFIG_' |
+	      awk '{ o = $1 == "#" ? $2 : $1; sub(/=.*/, "", o); v[o] = $0; if (!(o in seen)) { seen[o] = 1; order[++n] = o } }
+		   END { for (i = 1; i <= n; i++) print v[order[i]] }' |
+	      while read -r line; do
 		case $line in
 		"# "*) opt=${line#\# }; opt=${opt%% *}
 		       grep -q "^$opt=" "$build/.config" && echo "$opt (wanted off)" ;;

@@ -44,7 +44,7 @@ git rev-parse -q --verify base >/dev/null || die "$dir has no 'base' tag: not a 
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "$dir has uncommitted changes; commit or stash them first (git -C $dir status)"
 
-patches=$(ls "$TOP"/patches/*.patch 2>/dev/null | grep -v '/0000-cover-letter.patch$')
+patches=$(ls "$PATCHES"/*.patch 2>/dev/null | grep -v '/0000-cover-letter.patch$')
 want=$(if [ $only_base = 1 ]; then echo base; else cat /dev/null $patches | sha256sum; fi)
 have=$(cat .git/harness-applied 2>/dev/null)
 if [ "$want" = "$have" ] && [ "$(git rev-parse HEAD)" = "$(cat .git/harness-head 2>/dev/null)" ]; then
@@ -57,7 +57,7 @@ rm -f .git/harness-applied
 if [ $only_base = 0 ] && [ -n "$patches" ]; then
 	for p in $patches; do
 		if ! git am -q --whitespace=nowarn "$p" >"$OUT/am.log" 2>&1; then
-			echo "error: patch does not apply: patches/$(basename "$p")" >&2
+			echo "error: patch does not apply: $p" >&2
 			sed 's/^/    /' "$OUT/am.log" >&2
 			git am --show-current-patch=diff 2>/dev/null |
 				awk '/^@@/ {n++} n>=1 && n<=3' | head -40 | sed 's/^/    | /' >&2

@@ -37,6 +37,11 @@ class Judge(unittest.TestCase):
         rc, out = judge('clean.log')
         self.assertNotIn('kernel splats', out)
 
+    def test_user_mode_gp_with_traps_prefix_is_allowed(self):
+        rc, out = judge('clean-traps.log')
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn('kernel splats', out)
+
     def test_known_failure_needs_the_baseline(self):
         rc, out = judge('clean.log', expected=None)
         self.assertEqual(rc, 1)
