@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The /init of the riscv64 and s390x guests: no busybox, no selftest
+ * The /init of the smoke guests (guests.tsv: riscv64, s390x, ppc32): no busybox, no selftest
  * runner, only the entries that the series changes on every architecture.
  * Each case takes one kind of kernel entry many times and checks what
  * user space can see of it:
@@ -14,11 +14,13 @@
  *              busy loop) and from the idle task (nanosleep)
  *   syscalls   plain syscalls, and fork/exit/wait
  *   sas        the sigaltstack kselftest (tools/testing/selftests/
- *              sigaltstack/sas.c), run as a child
+ *              signal/sas.c), run as a child
  *
  * It speaks the harness's protocol (scripts/judge.py): markers in the
  * kernel log, "ok N selftests: smoke: NAME" lines on the console, taint
- * and lockdep state at the end. Then it powers the machine off.
+ * and lockdep state at the end, and every kernel log line at level err
+ * or worse ("harness: errlog <N>TEXT", as guest/init prints them). Then
+ * it powers the machine off.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -283,10 +286,39 @@ static const struct {
 	{ "sas", test_sas },
 };
 
+/*
+ * Print the kernel log's lines at level emerg..err on the console, for the
+ * judge's log-level gate: those lines carry no "WARNING:" or trace, so
+ * only their level marks them. syslog's raw read gives "<N>" prefixes.
+ */
+static void print_errlog(void)
+{
+	static char log[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	char *line, *next;
+
+	if (n < 0) {
+		printf("harness: errlog unreadable: %s\n", strerror(errno));
+		return;
+	}
+	log[n] = '\0';
+	for (line = log; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (line[0] == '<' && line[1] >= '0' && line[1] <= '3' && line[2] == '>')
+			printf("harness: errlog %s\n", line);
+	}
+}
+
 static void finish(void)
 {
 	char buf[64] = "?";
 	FILE *f;
+
+	print_errlog();
 
 	f = fopen("/proc/sys/kernel/tainted", "r");
 	if (f && fscanf(f, "%63s", buf) == 1)

@@ -1,69 +1,75 @@
 #!/bin/sh
 # Boot a kernel and initramfs under QEMU, console to a log file.
-#   boot.sh KERNEL INITRD LOG [KERNEL ARGS...]
+#   boot.sh GUEST KERNEL INITRD LOG [KERNEL ARGS...]
+# GUEST is a row of guests.tsv: its QEMU, machine, CPU and console.
 # Environment:
-#   ARCH=x86_64|i386|riscv64|s390x   which QEMU (default x86_64)
-#   ACCEL=tcg|kvm      (default tcg; see run's --accel)
-#   CPU=MODEL          TCG CPU model instead of the default below
+#   ACCEL=tcg|kvm      (default tcg; KVM on x86 guests only, -cpu host)
+#   CPU=MODEL          TCG CPU model instead of the guest's
 #   TIMEOUT=SECS       hard wall-clock limit on QEMU (default 1800)
 #   CONSOLE=1          also show the console on the terminal
 #   SMP=N              CPUs (default 2)
 #   TCG_THREAD=multi   one host thread per CPU under TCG (default single)
 #   MONITOR=SOCKET     QEMU's human monitor on this unix socket (default none)
 #   INTERACTIVE=1      console on the terminal, no log, no timeout
-# Exit status: QEMU's; 124 when the timeout killed it.
+#   PROGRESS=1         print each test's name as the guest begins it
+#   DRY_RUN=1          print the QEMU command line and exit
+# Exit status: QEMU's; 124 when the timeout killed it, 130 on Ctrl-C.
 . "$(dirname "$0")/lib.sh"
 
-kernel=$1 initrd=$2 log=$3
-shift 3
+name=$1 kernel=$2 initrd=$3 log=$4
+shift 4
+guest "$name"
+[ -n "$G_QEMU" ] || die "$name is built, never booted (guests.tsv)"
 # printk.devkmsg=on: the harness's markers go through /dev/kmsg, whose
 # writers are otherwise rate-limited (10 lines in 5 s), and a lost marker
-# fails the run.
-args="panic=-1 oops=panic softlockup_panic=1 printk.devkmsg=on $*"
-# x86: the SMAP bit is off, because QEMU 7.2's TCG reads the far-return
-# stack with supervisor rights, so a user lret Oopses the guest under SMAP.
-# TCG's "max" CPU says it is an AMD family 6 part, which a 32-bit kernel
-# takes for a K7 not certified for SMP (a WARNING and a taint): i386
-# guests get an Intel vendor string instead.
-# riscv64: the virt board, OpenSBI as firmware, console on its 16550.
-# s390x: the console is SCLP's line-mode terminal. Both are TCG only.
-case ${ARCH:-x86_64} in
-	x86_64) set -- qemu-system-x86_64 -machine q35 -m 2G; tcgcpu=max,-smap ;;
-	i386) set -- qemu-system-i386 -machine q35 -m 2G
-	      tcgcpu=max,-smap,vendor=GenuineIntel ;;
-	riscv64) set -- qemu-system-riscv64 -machine virt -bios default -m 1G
-		 tcgcpu=rv64 args="earlycon=uart8250,mmio,0x10000000 $args" ;;
-	s390x) set -- qemu-system-s390x -machine s390-ccw-virtio -m 1G
-	       tcgcpu=qemu ;;
-	*) die "unknown ARCH=$ARCH" ;;
-esac
-case ${ARCH:-x86_64} in
-	s390x) args="console=ttysclp0 $args" ;;
-	*) args="console=ttyS0 $args" ;;
-esac
+# fails the run. A hung task is reported after 30 s instead of 120 s.
+args="$G_APPEND panic=-1 oops=panic softlockup_panic=1 printk.devkmsg=on"
+args="$args sysctl.kernel.hung_task_timeout_secs=30 $*"
+# shellcheck disable=SC2086
+set -- $G_QEMU
 case ${ACCEL:-tcg} in
-	tcg) set -- "$@" -accel tcg${TCG_THREAD:+,thread=$TCG_THREAD} -cpu "${CPU:-$tcgcpu}" ;;
-	kvm) case ${ARCH:-x86_64} in x86_64|i386) ;; *) die "$ARCH guests run under TCG only" ;; esac
+	tcg) set -- "$@" -accel tcg${TCG_THREAD:+,thread=$TCG_THREAD} -cpu "${CPU:-$G_CPU}" ;;
+	kvm) case $G_ARCH in x86_64|i386) ;; *) die "$name runs under TCG only" ;; esac
 	     set -- "$@" -accel kvm -cpu host ;;
 	*) die "unknown ACCEL=$ACCEL" ;;
 esac
 set -- "$@" -smp "${SMP:-2}" -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$args"
 
+if [ "${DRY_RUN:-0}" = 1 ]; then
+	echo "$*"; exit 0
+fi
 if [ "${INTERACTIVE:-0}" = 1 ]; then
 	exec "$@" -serial mon:stdio
 fi
 secs=${TIMEOUT:-1800}
 monitor=none
 [ -n "${MONITOR:-}" ] && monitor=unix:$MONITOR,server,nowait
+# --foreground keeps QEMU in the terminal's process group, so that Ctrl-C
+# reaches it at once; without it timeout makes a group of its own and the
+# signal never arrives. The trap makes sure nothing outlives this script
+# (a closed terminal, a kill from a parent) to write into the next log.
+timeout --foreground -k 10 "$secs" "$@" -serial stdio -monitor "$monitor" \
+	< /dev/null > "$log" 2>&1 &
+qpid=$!
+trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; echo "harness: qemu stopped by a signal" >> "$log"; exit 130' INT TERM HUP
 if [ "${CONSOLE:-0}" = 1 ]; then
-	{ timeout -k 10 "$secs" "$@" -serial stdio -monitor "$monitor" < /dev/null; echo $? > "$log.rc"; } |
-		tee "$log"
-	rc=$(cat "$log.rc"); rm -f "$log.rc"
-else
-	timeout -k 10 "$secs" "$@" -serial stdio -monitor "$monitor" < /dev/null > "$log" 2>&1
-	rc=$?
+	tail -n +1 -f --pid=$qpid "$log" &
+elif [ "${PROGRESS:-0}" = 1 ]; then
+	seen=0 t0=$(date +%s)
+	while kill -0 $qpid 2>/dev/null; do
+		sleep 2
+		now=$(grep -c 'harness: begin ' "$log" 2>/dev/null)
+		if [ "${now:-0}" -gt $seen ]; then
+			grep 'harness: begin ' "$log" | sed -n "$((seen + 1)),${now}p" |
+				sed "s/.*harness: begin /   $(( $(date +%s) - t0 ))s: /"
+			seen=$now
+		fi
+	done
 fi
+wait $qpid
+rc=$?
+trap - INT TERM HUP
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "harness: qemu killed after ${secs}s wall-clock timeout" >> "$log"
 	rc=124

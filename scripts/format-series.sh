@@ -45,6 +45,6 @@ GIT_COMMITTER_DATE=$cdate git -C "$dir" -c core.abbrev=12 format-patch -q -o "$t
 	die "format-patch failed"
 sed -i -E "1,/^\$/s/^((Message-Id|In-Reply-To|References): <[^.>]+)\.[0-9]+\.git\./\1.$ct.git./" \
 	"$tmp"/*.patch || die "cannot pin the Message-Ids"
-rm -f "$TOP"/patches/*.patch
+mkdir -p "$TOP/patches" && rm -f "$TOP"/patches/*.patch
 cp "$tmp"/*.patch "$TOP/patches/"
 say "wrote $(ls "$TOP"/patches/*.patch | wc -l) files to patches/ ($n patches and the cover letter)"

@@ -6,16 +6,22 @@ A run passes only if all of these hold:
   - the runner reached its end ("harness: runner end"), else the test that
     was running is named (it crashed or hung the guest);
   - every test that was asked for reported a TAP result, and none failed
-    unless the stored baseline says the unpatched base fails it too;
+    unless the stored baseline says the unpatched base fails it the same
+    way (the same exit code and the same failing cases);
+  - the tests the series adds or enables (--must-pass) passed: a skip is
+    a failure there;
   - the kernel printed no splat (WARNING, BUG, Oops, lockdep and RCU
     reports, KASAN, panics...), apart from the short ALLOWED list below;
+  - the kernel log has no line at level emerg, alert, crit or err (the
+    guest prints them as "harness: errlog <N>..." at the end) that is not
+    on the ALLOWED_ERRLOG list, each with its reason;
   - /proc/sys/kernel/tainted is 0 and lockdep is still on.
 
 Prints a per-test table and ends with "N passed, N failed, N skipped".
 Exit status 0 when the run passed, 1 when it did not, 2 on bad usage.
 
-  judge.py LOG [--expected FILE] [--tests FILE] [--exact]
-               [--write-baseline FILE]
+  judge.py LOG [--expected FILE] [--tests FILE] [--must-pass FILE]
+               [--exact] [--write-baseline FILE]
 """
 import argparse
 import re
@@ -45,7 +51,17 @@ SPLATS = [
     r'suspicious RCU usage',
     r'RCU used illegally from extended quiescent state',
     r'INFO: task .* blocked',
-    r'INFO: rcu.* detected stall',
+    r'INFO: .*detected.*stall',
+    r'^BUG \S+ \(',                 # SLUB: "BUG kmalloc-64 (Not tainted): ..."
+    r'No irq handler for',
+    r'NMI received for unknown reason',
+    r'spurious APIC interrupt',
+    r'Unknown interrupt or fault at',
+    r'irq \d+: nobody cared',
+    r'page allocation failure',
+    r'Bad pagetable',
+    r'list_add corruption|list_del corruption',
+    r'stack guard page was hit|kernel stack overflow',
     r'soft lockup',
     r'hard LOCKUP',
     r'KASAN',
@@ -65,11 +81,42 @@ ALLOWED = [
     re.compile(r'^(traps: )?\S+\[\d+\]:? general protection fault ip:\S+ sp:\S+ error:'),
 ]
 
+# Lines at level err or worse that are expected, each with its reason.
+ALLOWED_ERRLOG = [
+    # x86's fixup_iopl_exception(), pr_err: a task with iopl(3) emulation
+    # ran CLI/STI in user mode, which iopl_32/64 do on purpose.
+    (re.compile(r"^<3>traps: \S+\[\d+\] attempts to use CLI/STI, pretending it's a NOP"),
+     'user-mode CLI/STI under iopl(3) emulation (iopl_32/64)'),
+]
+
+# printk's own note that console lines were lost: whatever they said is
+# not in the log, so the run cannot be judged clean.
+DROPPED = re.compile(r'\*\* \d+ printk messages dropped \*\*')
+ERRLOG = re.compile(r'harness: errlog (.*)$')
+CASE = re.compile(r'^# (\[FAIL\].*)$')
+# A test's own output line, not the runner's nor the shell's report of a
+# signal: the last one before a crash says where the test died.
+OUTPUT = re.compile(r'^# (?!selftests: |overriding timeout|timeout set|Totals: |'
+                    r'Segmentation fault|Killed|Illegal instruction|Bus error|Aborted|'
+                    r'Trace/breakpoint trap|Floating point exception)(.+)$')
+NUMBER = re.compile(r'(0x)?[0-9a-fA-F]*[0-9][0-9a-fA-F]*')
+
 TAP = re.compile(r'(not )?ok \d+ selftests: [^:]+: (\S+)(.*)$')
 
 
+def case_key(line):
+    """A failing case's line with its numbers masked (addresses, pids)."""
+    return NUMBER.sub('N', line.strip())
+
+
 def parse_expected(path):
-    """Return {test: (result, reason)} from a baseline file."""
+    """Return {test: (result, reason, signature)} from a baseline file.
+
+    A line is "TEST skip REASON" or "TEST fail exit=N REASON"; a failure's
+    failing cases follow it as "TEST case [FAIL]...". The signature of a
+    failure is (exit code, failing cases). "TEST omit REASON": the harness
+    does not run it at all (./run leaves it out of the list).
+    """
     expected = {}
     if not path:
         return expected
@@ -79,10 +126,25 @@ def parse_expected(path):
             if not line or line.startswith('#'):
                 continue
             parts = line.split(None, 2)
-            if len(parts) < 3 or parts[1] not in ('fail', 'skip'):
-                raise SystemExit(f'{path}:{n}: want "TEST fail|skip REASON"')
-            expected[parts[0]] = (parts[1], parts[2])
+            if len(parts) == 3 and parts[1] == 'case' and parts[0] in expected:
+                expected[parts[0]][2][1].add(case_key(parts[2]))
+                continue
+            if len(parts) == 3 and parts[1] in ('skip', 'omit'):
+                expected[parts[0]] = (parts[1], parts[2], None)
+                continue
+            m = re.match(r'exit=(\d+|timeout)\s+(.*)', parts[2]) if len(parts) == 3 and parts[1] == 'fail' else None
+            if not m:
+                raise SystemExit(f'{path}:{n}: want "TEST skip|omit REASON", '
+                                 '"TEST fail exit=N|timeout REASON" or "TEST case [FAIL]..."')
+            expected[parts[0]] = ('fail', m.group(2), (m.group(1), set()))
     return expected
+
+
+def parse_names(path):
+    """The test names of a list file: COLLECTION:TEST or TEST first on a line."""
+    with open(path) as f:
+        return [l.split()[0].split(':', 1)[-1] for l in f
+                if l.strip() and not l.startswith('#')]
 
 
 class Run:
@@ -99,6 +161,10 @@ class Run:
         self.timed_out = False
         self.panic = None
         self.warn_msg = None    # text between "cut here" and WARNING:
+        self.cases = {}         # test -> set of its [FAIL] lines, masked
+        self.last_output = {}   # test -> its last output line
+        self.errlog = []        # (test or None, line) at level err or worse
+        self.dropped = None
         self.parse(text)
 
     def parse(self, text):
@@ -106,6 +172,20 @@ class Run:
             raw = raw.rstrip('\r')
             if 'harness: qemu killed after' in raw:
                 self.timed_out = True
+            m = ERRLOG.search(raw)
+            if m:
+                line = KLINE.sub(lambda k: k.group(1), m.group(1))
+                if not any(a.search(line) for a, _ in ALLOWED_ERRLOG):
+                    self.errlog.append(line)
+                continue
+            if DROPPED.search(raw) and self.dropped is None:
+                self.dropped = DROPPED.search(raw).group(0)
+            m = CASE.match(raw)
+            if m and self.running:
+                self.cases.setdefault(self.running, set()).add(case_key(m.group(1)))
+            m = OUTPUT.match(raw)
+            if m and self.running:
+                self.last_output[self.running] = m.group(1)
             m = KLINE.search(raw)
             if m:
                 # User output and printk share the console, and a kernel
@@ -165,9 +245,21 @@ class Run:
         if name not in self.results:
             self.order.append(name)
         self.results[name] = (result, note)
+        code = exit_code(note)
+        if result == 'fail' and code and code.isdigit() and int(code) > 128 and name in self.last_output:
+            # Died of a signal: where it died is part of how it failed.
+            self.cases.setdefault(name, set()).add(
+                '[died after] ' + case_key(self.last_output[name]))
 
 
-def judge(run, expected, wanted, exact):
+def exit_code(note):
+    if re.search(r'TIMEOUT', note):
+        return 'timeout'
+    m = re.search(r'exit=(\d+)', note)
+    return m.group(1) if m else None
+
+
+def judge(run, expected, wanted, exact, must_pass=()):
     """Return (rows, checks, passed, failed, skipped)."""
     rows = []
     passed = failed = skipped = 0
@@ -180,8 +272,15 @@ def judge(run, expected, wanted, exact):
         splat_by_test.setdefault(test, []).append(line)
 
     for name in names:
-        base, reason = expected.get(name, ('pass', ''))
+        base, reason, signature = expected.get(name, ('pass', '', None))
         result, note = run.results.get(name, ('missing', ''))
+        if result == 'fail' and base == 'fail':
+            code, cases = exit_code(note), run.cases.get(name, set())
+            if (code, cases) != signature:
+                # A known failure, but not the known one: as bad as a new one.
+                base = 'fail differently'
+                reason = (f'base: exit={signature[0]}, cases {sorted(signature[1]) or "none"}; '
+                          f'now: exit={code}, cases {sorted(cases) or "none"}')
         if result == 'missing':
             if name == run.running:
                 note = 'crashed or hung the guest' if not run.timed_out else 'hung: QEMU timed out'
@@ -190,6 +289,9 @@ def judge(run, expected, wanted, exact):
         if name in splat_by_test:
             verdict = 'FAIL'
             note = (note + '; ' if note else '') + 'kernel splat: ' + splat_by_test[name][0]
+        elif name in must_pass and result != 'pass':
+            verdict = 'FAIL'
+            note = (f'{note}; ' if note else '') + 'the series adds or enables this test: it must pass'
         elif result == 'pass':
             verdict = 'PASS'
             if base != 'pass':
@@ -202,7 +304,10 @@ def judge(run, expected, wanted, exact):
             note = (f'{note}; ' if note else '') + ('known on base: ' if result == 'fail' else '') + reason
         else:
             verdict = 'FAIL'
-            note = (f'{note}; ' if note else '') + (f'base: {base}' if base == 'pass' else f'base {base}s: {reason}')
+            note = (f'{note}; ' if note else '') + (
+                f'base: {base}' if base == 'pass' else
+                f'fails otherwise than on the base: {reason}' if base == 'fail differently' else
+                f'base {base}s: {reason}')
             if exact:
                 note = 'differs from the stored baseline: ' + note
         rows.append((name, result, verdict, note))
@@ -224,6 +329,9 @@ def judge(run, expected, wanted, exact):
     check(not run.splats, 'no kernel splat',
           f'{len(run.splats)} splat line(s); first: {run.splats[0][1]}' +
           (f' (during {run.splats[0][0]})' if run.splats[0][0] else ' (outside any test)') if run.splats else '')
+    check(not run.errlog, 'no kernel log line at level err or worse',
+          f'{len(run.errlog)} line(s); first: {run.errlog[0]}' if run.errlog else '')
+    check(run.dropped is None, 'no console lines dropped', run.dropped or '')
     check(run.tainted == '0', 'kernel not tainted', f'tainted={run.tainted}')
     check(run.debug_locks == '1', 'lockdep still on', f'debug_locks={run.debug_locks}')
     for ok, _, _ in checks:
@@ -233,16 +341,24 @@ def judge(run, expected, wanted, exact):
 
 
 def write_baseline(path, run, old):
+    """A draft baseline from a base run: each entry needs its evidence."""
     with open(path, 'w') as f:
         f.write('# Results of the UNPATCHED base under the harness (QEMU TCG), one\n'
-                '# non-passing test a line: TEST fail|skip REASON. Tests not listed pass.\n'
+                '# non-passing test a line: "TEST skip REASON" or\n'
+                '# "TEST fail exit=N REASON" followed by its failing cases\n'
+                '# ("TEST case [FAIL]...", numbers masked). Tests not listed pass.\n'
                 '# The patched kernel may not fail a test that passes here.\n')
         for name in sorted(run.results):
             result, note = run.results[name]
             if result == 'pass':
                 continue
             reason = old.get(name, (None, 'TODO: find out why'))[1]
-            f.write(f'{name} {result} {reason}\n')
+            if result == 'skip':
+                f.write(f'{name} skip {reason}\n')
+                continue
+            f.write(f'{name} fail exit={exit_code(note)} {reason}\n')
+            for case in sorted(run.cases.get(name, ())):
+                f.write(f'{name} case {case}\n')
 
 
 def main():
@@ -250,6 +366,7 @@ def main():
     ap.add_argument('log')
     ap.add_argument('--expected', help='baseline file: tests the base fails or skips')
     ap.add_argument('--tests', help='file of tests that should have run (COLLECTION:TEST a line)')
+    ap.add_argument('--must-pass', help='file of tests the series adds or enables: they must pass')
     ap.add_argument('--exact', action='store_true',
                     help='this is a base run: any difference from the baseline fails')
     ap.add_argument('--write-baseline', metavar='FILE',
@@ -263,15 +380,17 @@ def main():
         print(f'judge: {e}', file=sys.stderr)
         return 2
     expected = parse_expected(a.expected)
-    wanted = None
-    if a.tests:
-        with open(a.tests) as f:
-            wanted = [l.strip().split(':', 1)[-1] for l in f if l.strip()]
+    try:
+        wanted = parse_names(a.tests) if a.tests else None
+        must_pass = parse_names(a.must_pass) if a.must_pass else ()
+    except OSError as e:
+        print(f'judge: {e}', file=sys.stderr)
+        return 2
 
     run = Run(text)
     if a.write_baseline:
         write_baseline(a.write_baseline, run, expected)
-    rows, checks, passed, failed, skipped = judge(run, expected, wanted, a.exact)
+    rows, checks, passed, failed, skipped = judge(run, expected, wanted, a.exact, must_pass)
 
     width = max([len(r[0]) for r in rows] + [4])
     print(f'{"test":<{width}}  {"result":<7} {"verdict":<7} note')
@@ -280,10 +399,19 @@ def main():
     print()
     for ok, what, detail in checks:
         print(f'{"ok  " if ok else "FAIL"} {what}' + (f': {detail}' if detail and not ok else ''))
+    if run.errlog:
+        print('\nkernel log lines at level err or worse:')
+        for line in run.errlog[:20]:
+            print(f'  {line}')
     if run.splats:
         print('\nkernel splats (test: line):')
         for test, line in run.splats[:40]:
             print(f'  {test or "-"}: {line}')
+    omitted = [(n, r) for n, (b, r, _) in expected.items() if b == 'omit']
+    if omitted:
+        print('\nnot run (omitted by the baseline):')
+        for name, reason in omitted:
+            print(f'  {name}: {reason}')
     print(f'\n{passed} passed, {failed} failed, {skipped} skipped')
     return 0 if failed == 0 else 1
 

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -108,6 +109,100 @@ class Judge(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn('PASS', row(out, 'timer'))
         self.assertEqual(out.splitlines()[-1], '6 passed, 0 failed, 0 skipped')
+
+
+def judge_text(text, expected_text=None, *extra):
+    """Judge a log given as text (clean.log's runner around it)."""
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, 'x.log')
+        with open(log, 'w') as f:
+            f.write(text)
+        args = [sys.executable, JUDGE, log]
+        if expected_text is not None:
+            exp = os.path.join(d, 'expected.txt')
+            with open(exp, 'w') as f:
+                f.write(expected_text)
+            args += ['--expected', exp]
+        for i, e in enumerate(extra):
+            if e.startswith('file:'):
+                path = os.path.join(d, f'f{i}')
+                with open(path, 'w') as f:
+                    f.write(e[5:])
+                e = path
+            args.append(e)
+        p = subprocess.run(args, capture_output=True, text=True)
+        return p.returncode, p.stdout
+
+
+def one_test(name, body, kernel=''):
+    """A whole run of one test: its output lines, then kernel lines."""
+    return ('[    1.0] harness: runner start\n'
+            f'[    1.1] harness: begin x86:{name}\n'
+            f'# selftests: x86: {name}\n{body}'
+            f'[    1.2] harness: end x86:{name}\n{kernel}'
+            '[    1.3] harness: tainted 0\n[    1.4] harness: debug_locks 1\n'
+            '[    1.5] harness: runner end\n')
+
+
+MOVSS_BASE = ('mov_ss_trap_64 fail exit=139 TCG\n'
+              'mov_ss_trap_64 case [FAIL]\tMOV SS; SYSCALL at 0x1234\n'
+              'mov_ss_trap_64 case [died after] [FAIL]\tMOV SS; SYSCALL at 0x1234\n')
+
+
+class Harness(unittest.TestCase):
+    """What the judge learnt on 7.3: signatures, must-pass, log levels."""
+
+    def test_known_failure_the_same_way_is_known(self):
+        rc, out = judge_text(one_test('mov_ss_trap_64', '# [FAIL]\tMOV SS; SYSCALL at 0x5678\n'
+                                      'not ok 1 selftests: x86: mov_ss_trap_64 # exit=139\n'), MOVSS_BASE)
+        self.assertEqual(rc, 0, out)
+        self.assertIn('known on base', row(out, 'mov_ss_trap_64'))
+
+    def test_known_failure_with_another_exit_code_fails(self):
+        rc, out = judge_text(one_test('mov_ss_trap_64', '# [FAIL]\tMOV SS; SYSCALL at 0x5678\n'
+                                      'not ok 1 selftests: x86: mov_ss_trap_64 # exit=1\n'), MOVSS_BASE)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('now: exit=1', row(out, 'mov_ss_trap_64'))
+
+    def test_known_failure_at_another_case_fails(self):
+        rc, out = judge_text(one_test('mov_ss_trap_64', '# [FAIL]\tMOV SS; INT 1\n'
+                                      '# [FAIL]\tMOV SS; SYSCALL at 0x5678\n'
+                                      'not ok 1 selftests: x86: mov_ss_trap_64 # exit=139\n'), MOVSS_BASE)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('MOV SS; INT N', row(out, 'mov_ss_trap_64'))
+
+    def test_must_pass_test_may_not_skip(self):
+        log = one_test('test_pks_64', 'ok 1 selftests: x86: test_pks_64 # SKIP\n')
+        rc, out = judge_text(log, 'test_pks_64 skip the base has no PKS\n')
+        self.assertEqual(rc, 0, out)
+        rc, out = judge_text(log, 'test_pks_64 skip the base has no PKS\n',
+                             '--must-pass', 'file:test_pks_64 the series adds it\n')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('must pass', row(out, 'test_pks_64'))
+
+    def test_errlog_line_fails(self):
+        log = one_test('sigreturn_64', 'ok 1 selftests: x86: sigreturn_64\n')
+        log = log.replace('[    1.5] harness: runner end',
+                          'harness: errlog <0>[    1.2] No irq handler for 0.55\n[    1.5] harness: runner end')
+        rc, out = judge_text(log, '')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('FAIL no kernel log line at level err or worse: 1 line(s); first: <0>No irq handler', out)
+
+    def test_messages_without_trace_are_splats(self):
+        for line in ['rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks:',
+                     'BUG kmalloc-64 (Not tainted): Poison overwritten',
+                     'Uhhuh. NMI received for unknown reason 2c on CPU 0.',
+                     'spurious APIC interrupt through vector ff on CPU#0, should never happen.']:
+            log = one_test('sigreturn_64', 'ok 1 selftests: x86: sigreturn_64\n', f'[    1.25] {line}\n')
+            rc, out = judge_text(log, '')
+            self.assertEqual(rc, 1, line)
+            self.assertIn('FAIL no kernel splat', out)
+
+    def test_dropped_console_lines_fail(self):
+        log = one_test('sigreturn_64', 'ok 1 selftests: x86: sigreturn_64\n', '** 12 printk messages dropped **\n')
+        rc, out = judge_text(log, '')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('FAIL no console lines dropped', out)
 
 
 if __name__ == '__main__':
