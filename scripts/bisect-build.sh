@@ -2,7 +2,7 @@
 # Build the kernel at every patch of the series and name the first patch
 # that does not build (or warns, or makes objtool speak).
 #   bisect-build.sh [--boot] [CONFIG...]
-#     (default: x86_64-qemu i386-qemu riscv64-qemu s390x-qemu)
+#     (default: every guest of guests.tsv)
 # --boot: also boot x86_64-qemu at every patch and run all the selftests
 # (those of the whole series, as ./run does; they must have been built by
 # a ./run first), judged like ./run: every step keeps the selftests green.
@@ -12,9 +12,9 @@
 
 boot=0
 [ "${1:-}" = --boot ] && { boot=1; shift; }
-configs=${*:-x86_64-qemu i386-qemu riscv64-qemu s390x-qemu}
+configs=${*:-$(guests)}
 if [ $boot = 1 ]; then
-	[ -f "$OUT/selftests/x86_64-qemu/tests.list" ] ||
+	[ -f "$OUT/selftests/x86/tests.list" ] ||
 		die "--boot needs the selftests: run ./run once first"
 	case " $configs " in *" x86_64-qemu "*) ;; *) configs="x86_64-qemu $configs" ;; esac
 fi
@@ -34,7 +34,7 @@ for c in $(git -C "$SRC" rev-list --reverse base..series); do
 	done
 	if [ $boot = 1 ]; then
 		log=$OUT/logs/bisect-$(basename "$patch" .patch).txt
-		if ! "$TOP/run" --no-build --accel tcg > "$log" 2>&1; then
+		if ! "$TOP/run" --no-build > "$log" 2>&1; then
 			echo "FAIL $(basename "$patch") (boot and selftests on x86_64-qemu; $log)"
 			tail -15 "$log" | sed 's/^/    /'
 			exit 1

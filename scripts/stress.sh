@@ -87,7 +87,7 @@ injector=$!
 
 say "booting the stress guest ($variant, $secs s, 4 CPUs, NMIs at $rate/s); console log: $log"
 SMP=4 TCG_THREAD=multi MONITOR=$sock TIMEOUT=$((secs + 900)) \
-	"$TOP/scripts/boot.sh" "$kb/arch/x86/boot/bzImage" "$img" "$log" stress.seconds="$secs"
+	"$TOP/scripts/boot.sh" x86_64-qemu "$kb/arch/x86/boot/bzImage" "$img" "$log" stress.seconds="$secs"
 rm -f "$sock"
 kill "$injector" 2>/dev/null
 wait 2>/dev/null
