@@ -7,7 +7,7 @@
 #   CPU=MODEL          TCG CPU model instead of the guest's
 #   TIMEOUT=SECS       hard wall-clock limit on QEMU (default 1800)
 #   CONSOLE=1          also show the console on the terminal
-#   SMP=N              CPUs (default 2)
+#   SMP=N              CPUs (default 2, or what guests.tsv says)
 #   TCG_THREAD=multi   one host thread per CPU under TCG (default single)
 #   MONITOR=SOCKET     QEMU's human monitor on this unix socket (default none)
 #   INTERACTIVE=1      console on the terminal, no log, no timeout
@@ -33,7 +33,9 @@ case ${ACCEL:-tcg} in
 	     set -- "$@" -accel kvm -cpu host ;;
 	*) die "unknown ACCEL=$ACCEL" ;;
 esac
-set -- "$@" -smp "${SMP:-2}" -display none -no-reboot \
+# Two CPUs, unless the machine says otherwise (mac99 has one).
+case " $G_QEMU " in *" -smp "*) ;; *) set -- "$@" -smp "${SMP:-2}" ;; esac
+set -- "$@" -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$args"
 
 if [ "${DRY_RUN:-0}" = 1 ]; then
@@ -53,20 +55,25 @@ timeout --foreground -k 10 "$secs" "$@" -serial stdio -monitor "$monitor" \
 	< /dev/null > "$log" 2>&1 &
 qpid=$!
 trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; echo "harness: qemu stopped by a signal" >> "$log"; exit 130' INT TERM HUP
-if [ "${CONSOLE:-0}" = 1 ]; then
-	tail -n +1 -f --pid=$qpid "$log" &
-elif [ "${PROGRESS:-0}" = 1 ]; then
-	seen=0 t0=$(date +%s)
-	while kill -0 $qpid 2>/dev/null; do
-		sleep 2
-		now=$(grep -c 'harness: begin ' "$log" 2>/dev/null)
-		if [ "${now:-0}" -gt $seen ]; then
-			grep 'harness: begin ' "$log" | sed -n "$((seen + 1)),${now}p" |
-				sed "s/.*harness: begin /   $(( $(date +%s) - t0 ))s: /"
-			seen=$now
-		fi
-	done
-fi
+[ "${CONSOLE:-0}" = 1 ] && tail -n +1 -f --pid=$qpid "$log" &
+seen=0 t0=$(date +%s)
+while kill -0 $qpid 2>/dev/null; do
+	sleep 2
+	# Firmware that gives up (QEMU's VOF on an "exit" call) stops the
+	# machine without ending QEMU: nothing more will come.
+	if grep -q 'Stopped as the VM requested' "$log"; then
+		kill -TERM $qpid 2>/dev/null
+		echo "harness: qemu stopped: the firmware or the kernel called exit" >> "$log"
+		break
+	fi
+	[ "${PROGRESS:-0}" = 1 ] || continue
+	now=$(grep -c 'harness: begin ' "$log" 2>/dev/null)
+	if [ "${now:-0}" -gt $seen ]; then
+		grep 'harness: begin ' "$log" | sed -n "$((seen + 1)),${now}p" |
+			sed "s/.*harness: begin /   $(( $(date +%s) - t0 ))s: /"
+		seen=$now
+	fi
+done
 wait $qpid
 rc=$?
 trap - INT TERM HUP

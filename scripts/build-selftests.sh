@@ -16,6 +16,17 @@ mkdir -p "$out" && out=$(cd "$out" && pwd)
 log=$out/build.log
 sts=$src/tools/testing/selftests
 
+# Nothing to do when the tree's content (its git tree hash: the same
+# patches give the same hash) and this script are what the last build saw:
+# ./run --base and ./run switch the tree back and forth.
+stamp=$out/.harness-built
+key=$(git -C "$src" rev-parse HEAD^{tree} 2>/dev/null; echo "$G_USERLAND $G_KST"; cat "$0")
+if [ -f "$out/tests.list" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
+	say "$name's selftests are up to date ($(wc -l < "$out/tests.list") tests)"
+	exit 0
+fi
+rm -f "$stamp"
+
 # The tests are built against this kernel's uAPI headers, not the host's
 # (kselftest looks for them in O/usr/include and no longer installs them).
 say "installing the $G_ARCH uAPI headers"
@@ -75,3 +86,4 @@ done
 [ -z "$missing" ] || die "selftests declared but not built:$missing (log: $log)"
 echo "$want" > "$out/tests.list"
 say "$(echo "$want" | wc -l) selftests built"
+echo "$key" > "$stamp"
