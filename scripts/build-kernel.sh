@@ -30,7 +30,9 @@ fi
 
 mkdir -p "$build"
 src=$(cd "$src" && pwd) build=$(cd "$build" && pwd)
-export CCACHE_BASEDIR=$src
+# ccache keys on paths relative to the repo's top, and not on the build
+# directory: a clean clone elsewhere (CI's) hits what this one compiled.
+export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
 kmake() {
 	make -s -C "$src" O="$build" ARCH="$G_ARCH" CROSS_COMPILE="$G_CROSS" \
 		CC="ccache ${G_CROSS}gcc" -j"$(nproc)" "$@"
