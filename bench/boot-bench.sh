@@ -61,7 +61,7 @@ plugin="$bout/insn-plugin.so,out=$result,raw=$result.raw,stubs=$stubs,iret=$iret
 [ -n "$pkrs" ] && plugin="$plugin,pkrs=$pkrs"
 
 # The initramfs: busybox, the drivers, and an /init that runs them.
-busybox=$("$TOP/scripts/get-busybox.sh" x86_64) || exit 1
+busybox=$("$TOP/scripts/get-busybox.sh" amd64) || exit 1
 args="-n $n"
 [ "${PKS:-0}" = 1 ] && args="$args --pks"
 [ -n "$EVENTS" ] && args="$args -e $EVENTS"

@@ -57,7 +57,7 @@ if [ $build = 1 ]; then
 fi
 # The programs and the initramfs: cheap, so always made afresh.
 "$TOP/stress/build.sh" "$work/bin" || die "building the stress programs failed"
-busybox=$("$TOP/scripts/get-busybox.sh" x86_64) || exit 1
+busybox=$("$TOP/scripts/get-busybox.sh" amd64) || exit 1
 root=$work/root
 rm -rf "$root" && mkdir -p "$root/bin" "$root/stress" || exit 1
 cp "$busybox" "$root/bin/busybox" &&
