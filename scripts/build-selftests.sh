@@ -20,7 +20,7 @@ sts=$src/tools/testing/selftests
 # patches give the same hash) and this script are what the last build saw:
 # ./run --base and ./run switch the tree back and forth.
 stamp=$out/.harness-built
-key=$(git -C "$src" rev-parse HEAD^{tree} 2>/dev/null; echo "$G_USERLAND $G_KST"; cat "$0")
+key=$(git -C "$src" rev-parse 'HEAD^{tree}' 2>/dev/null; echo "$G_USERLAND $G_KST"; cat "$0")
 if [ -f "$out/tests.list" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
 	say "$name's selftests are up to date ($(wc -l < "$out/tests.list") tests)"
 	exit 0
