@@ -66,6 +66,16 @@ while kill -0 $qpid 2>/dev/null; do
 		echo "harness: qemu stopped: the firmware or the kernel called exit" >> "$log"
 		break
 	fi
+	# A machine that cannot power itself off (mac99 without its PMU
+	# driver) halts instead: the kernel said it was done.
+	if grep -q 'reboot: Power down\|reboot: System halted' "$log"; then
+		off=$(( ${off:-0} + 1 ))
+		if [ $off -ge 5 ]; then
+			kill -TERM $qpid 2>/dev/null
+			echo "harness: qemu ended: the guest halted instead of powering off" >> "$log"
+			break
+		fi
+	fi
 	[ "${PROGRESS:-0}" = 1 ] || continue
 	now=$(grep -c 'harness: begin ' "$log" 2>/dev/null)
 	if [ "${now:-0}" -gt $seen ]; then

@@ -204,6 +204,22 @@ class Harness(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn('FAIL no console lines dropped', out)
 
+    def test_known_splat_of_the_base_is_known(self):
+        warn = ('[    1.25] ------------[ cut here ]------------\n'
+                '[    1.26] WARNING: ../../src/include/linux/irq-entry-common.h:555 at irqentry_exit+0x958/0xb24, CPU#0: init/1\n'
+                '[    1.27] Call Trace:\n')
+        log = one_test('sigreturn_64', 'ok 1 selftests: x86: sigreturn_64\n', warn).replace(
+            'harness: tainted 0', 'harness: tainted 512')
+        base = ('splat WARNING: ../../src/include/linux/irq-entry-common.h:N at irqentry_exit+N/N, CPU#N: init/N\n'
+                'tainted 512 TAINT_WARN\n')
+        rc, out = judge_text(log, base, '--exact')
+        self.assertEqual(rc, 0, out)
+        rc, out = judge_text(log.replace('init/1', 'sh/7'), base)
+        self.assertEqual(rc, 1, out)    # the same WARNING in another task is new
+        rc, out = judge_text(log.replace(warn, ''), base, '--exact')
+        self.assertEqual(rc, 1, out)    # a base run must show it
+        self.assertIn("FAIL the baseline's known splats appeared", out)
+
 
 if __name__ == '__main__':
     unittest.main()
