@@ -3,11 +3,13 @@
 # file at fault; the first gate that fails ends the run.
 #   gates.sh [--fast] [--boot]
 #     --fast  only checkpatch, kernel-doc, the objtool scan, the cover
-#             letter and b4
+#             letter and b4 (what ./test runs)
 #     --boot  the bisect also boots x86_64 at every patch and runs the
 #             selftests (about 1 minute more per patch)
-# Without --fast it also builds every guest at every patch, compares
-# W=1/sparse and the HTML docs against the base. The objtool scan reads
+# Without --fast it also builds every guest at every patch and the
+# compile-only x86_64-allentry config, compares W=1/sparse and the HTML
+# docs against the base, and checks that broken input fails the gates
+# (tests/gates-broken.sh). The objtool scan reads
 # the logs of the harness's last x86_64 and i386 builds (./run makes them).
 . "$(dirname "$0")/lib.sh"
 
@@ -67,6 +69,11 @@ gate b4 "$TOP/scripts/b4-check.sh"
 [ $fast = 1 ] && { say "fast gates passed"; exit 0; }
 
 gate bisect "$TOP/scripts/bisect-build.sh" $boot
+allentry() {	# the entry paths no guest builds: Xen PV, SEV #VC, KVM's FRED re-entry
+	"$TOP/scripts/build-kernel.sh" x86_64-allentry "$SRC" "$OUT/build/x86_64-allentry"
+}
+gate allentry allentry
 gate sparse "$TOP/scripts/sparse.sh"
 gate htmldocs "$TOP/scripts/htmldocs.sh"
+gate broken-input "$TOP/tests/gates-broken.sh"
 say "all gates passed in $(($(date +%s) - t0)) s"
