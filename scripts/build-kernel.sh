@@ -82,11 +82,14 @@ kmake > "$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; exit 130' INT TERM HUP
 # One line a minute, so that a long build shows it is moving.
+next=60
 while kill -0 $pid 2>/dev/null; do
 	sleep 5
 	t=$(( $(date +%s) - start ))
-	[ $((t % 60)) -lt 5 ] && [ $t -ge 60 ] &&
+	if [ $t -ge $next ]; then
 		echo "   $cfg: $((t / 60)) min, $(find "$build" -name '*.o' -newer "$stamp" 2>/dev/null | wc -l) objects built"
+		next=$((next + 60))
+	fi
 done
 wait $pid
 rc=$?
