@@ -54,11 +54,11 @@ objtool_scan() {
 cover_letter() {
 	c=$PATCHES/0000-cover-letter.patch
 	[ -f "$c" ] || { echo "no cover letter"; return 1; }
-	for h in '^To: ' '^Cc: ' '^base-commit: ' '^Subject: \[PATCH 00/'; do
+	for h in '^To: ' '^Cc: ' '^base-commit: ' '^Subject: \[PATCH 0\+/'; do
 		grep -q "$h" "$c" || { echo "cover letter: no line matching $h"; return 1; }
 	done
 	n=$(ls "$PATCHES"/*.patch | grep -vc '/0000-cover-letter.patch$')
-	grep -q "^Subject: \[PATCH 00/$n\]" "$c" || { echo "cover letter: not [PATCH 00/$n]"; return 1; }
+	grep -q "^Subject: \[PATCH 0\+/$n\]" "$c" || { echo "cover letter: not [PATCH 0/$n]"; return 1; }
 }
 
 gate checkpatch "$TOP/scripts/checkpatch.sh"
