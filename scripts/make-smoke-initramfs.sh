@@ -16,7 +16,8 @@ trap 'rm -rf "$root"' EXIT
 trap 'exit 130' INT TERM HUP
 $cc -static -O2 -Wall -Werror -o "$root/init" "$TOP/guest/smoke.c" ||
 	die "cannot build guest/smoke.c for $name"
-$cc -static -O2 -I "$src/tools/testing/selftests" -o "$root/sas" \
+# 32-bit powerpc's static binaries have an RWX segment; ld says so.
+$cc -static -O2 -Wl,--no-warn-rwx-segments -I "$src/tools/testing/selftests" -o "$root/sas" \
 	"$src/tools/testing/selftests/signal/sas.c" ||
 	die "cannot build the sigaltstack selftest for $name"
 (cd "$root" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$img.tmp" &&
