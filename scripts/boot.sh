@@ -47,10 +47,11 @@ fi
 secs=${TIMEOUT:-1800}
 monitor=none
 [ -n "${MONITOR:-}" ] && monitor=unix:$MONITOR,server,nowait
-# --foreground keeps QEMU in the terminal's process group, so that Ctrl-C
-# reaches it at once; without it timeout makes a group of its own and the
-# signal never arrives. The trap makes sure nothing outlives this script
-# (a closed terminal, a kill from a parent) to write into the next log.
+# QEMU runs in the background so that this script can watch its log; a
+# background job of a non-interactive shell ignores SIGINT, so the trap
+# passes Ctrl-C (and TERM, HUP) on to timeout, which passes it to QEMU:
+# nothing outlives this script to write into the next log. --foreground
+# keeps timeout from making a process group of its own.
 timeout --foreground -k 10 "$secs" "$@" -serial stdio -monitor "$monitor" \
 	< /dev/null > "$log" 2>&1 &
 qpid=$!
