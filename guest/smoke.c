@@ -20,7 +20,8 @@
  * kernel log, "ok N selftests: smoke: NAME" lines on the console, taint
  * and lockdep state at the end, and every kernel log line at level err
  * or worse ("harness: errlog <N>TEXT", as guest/init prints them). Then
- * it powers the machine off.
+ * it powers the machine off. With harness.lkdtm=WHAT on the kernel command
+ * line (./run --lkdtm WHAT) it first provokes LKDTM's WHAT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -347,6 +348,41 @@ static void finish(void)
 		pause();
 }
 
+/*
+ * harness.lkdtm=WHAT on the kernel command line: provoke LKDTM's WHAT
+ * before the tests, as guest/init does for the kselftest guests.
+ */
+static void provoke_lkdtm(void)
+{
+	static const char key[] = "harness.lkdtm=";
+	char cmdline[4096], *what;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/cmdline", O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, cmdline, sizeof(cmdline) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	cmdline[n] = 0;
+	what = strstr(cmdline, key);
+	if (!what)
+		return;
+	what += sizeof(key) - 1;
+	what[strcspn(what, " \n")] = 0;
+
+	mkdir("/debug", 0755);
+	if (mount("debugfs", "/debug", "debugfs", 0, NULL))
+		printf("# mount debugfs: %s\n", strerror(errno));
+	kmsg("begin lkdtm:%s", what);
+	fd = open("/debug/provoke-crash/DIRECT", O_WRONLY);
+	if (fd < 0 || write(fd, what, strlen(what)) < 0)
+		printf("# LKDTM %s: %s\n", what, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	unsigned int i, n = sizeof(tests) / sizeof(tests[0]);
@@ -363,6 +399,7 @@ int main(void)
 	page_size = sysconf(_SC_PAGESIZE);
 
 	kmsg("runner start");
+	provoke_lkdtm();
 	printf("TAP version 13\n1..%u\n", n);
 	for (i = 0; i < n; i++) {
 		kmsg("begin smoke:%s", tests[i].name);

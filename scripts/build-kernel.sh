@@ -12,8 +12,10 @@ cfg=$1 src=$2 build=$3
 guest "$cfg"
 frags="$TOP/configs/common.config"
 [ -n "$G_EXTENDS" ] && frags="$frags $TOP/configs/$G_EXTENDS.config"
-# The series' frame check, once the tree has it for this architecture.
-grep -qs 'select HAVE_EXTENDED_PT_REGS' "$src/arch/$G_KDIR/Kconfig" &&
+# The series' frame check, once the tree has it and this architecture
+# builds its frames inside struct extended_pt_regs.
+grep -qs '^config DEBUG_EXTENDED_PT_REGS$' "$src/arch/Kconfig" &&
+	grep -qs 'select HAVE_EXTENDED_PT_REGS' "$src/arch/$G_KDIR/Kconfig" &&
 	frags="$frags $TOP/configs/extended-pt-regs.config"
 # PKS (64-bit only) and its tests, once the tree has them.
 if [ "$G_ARCH" = x86_64 ]; then
