@@ -6,14 +6,18 @@
 # step that once failed for want of rsync). A green ./run on a developer's
 # machine cannot show this: what was installed by hand is there.
 #   tests/fresh-root.sh [DEPS.SH]   (default scripts/deps.sh)
-# The root's downloaded packages are kept in out/fresh-root-debs, so a
-# second run does not download them again.
+# The root's tarball and the packages it downloads are kept outside the
+# clone, in ~/.cache/extended-pt-regs-harness (like ccache's cache), so
+# that a clean clone (CI's) does not run debootstrap and download them
+# again; remove that directory to start from nothing.
 cd "$(dirname "$0")/.." || exit 1
 . scripts/lib.sh
 deps=${1:-scripts/deps.sh}
 [ "$(id -u)" = 0 ] || die "the fresh-root check needs root (debootstrap, chroot)"
 
-cache=$OUT/fresh-root.tar root=$OUT/fresh-root debs=$OUT/fresh-root-debs
+keep=${XDG_CACHE_HOME:-$HOME/.cache}/extended-pt-regs-harness
+mkdir -p "$keep" || die "cannot make $keep"
+cache=$keep/fresh-root.tar root=$OUT/fresh-root debs=$keep/fresh-root-debs
 if [ ! -f "$cache" ]; then
 	say "debootstrap: a minimal Debian 12 root (once; cached in $cache)"
 	rm -rf "$root.tmp"
