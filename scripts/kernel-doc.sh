@@ -12,10 +12,13 @@ git -C "$src" rev-parse -q --verify base >/dev/null || die "$src has no tag base
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The warnings of one file, without its name and line numbers.
+# The warnings of one file, without its name and line numbers: both
+# "FILE:LINE: text" and 7.3's "Warning: FILE:LINE text".
+strip() {
+	sed -E -e 's/^[^: ]*:[0-9]+: //' -e 's/^(Warning|Error): [^ ]*:[0-9]+ /\1: /' | sort
+}
 warnings() {
-	(cd "$src" && perl scripts/kernel-doc -none -Wall "$1" 2>&1) |
-		sed -e 's/^[^:]*:[0-9]*: //' | sort
+	(cd "$src" && perl scripts/kernel-doc -none -Wall "$1" 2>&1) | strip
 }
 
 fail=0 n=0
@@ -27,7 +30,7 @@ for f in $(git -C "$src" diff --name-only --diff-filter=AM base HEAD -- '*.c' '*
 		mkdir -p "$tmp/base/$(dirname "$f")"
 		git -C "$src" show "base:$f" > "$tmp/base/$f"
 		(cd "$tmp/base" && perl "$src/scripts/kernel-doc" -none -Wall "$f" 2>&1) |
-			sed -e 's/^[^:]*:[0-9]*: //' | sort > "$tmp/old"
+			strip > "$tmp/old"
 	fi
 	added=$(comm -13 "$tmp/old" "$tmp/new")
 	if [ -n "$added" ]; then
