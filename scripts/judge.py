@@ -7,7 +7,9 @@ A run passes only if all of these hold:
     was running is named (it crashed or hung the guest);
   - every test that was asked for reported a TAP result, and none failed
     unless the stored baseline says the unpatched base fails it the same
-    way (the same exit code and the same failing cases);
+    way (the same exit code and the same failing cases); a test whose
+    only failing cases are QEMU's known artifacts (EMULATOR_ARTIFACTS,
+    each with the evidence that the base shows it too) passes, noted;
   - the tests the series adds or enables (--must-pass) passed: a skip is
     a failure there;
   - the kernel printed no splat (WARNING, BUG, Oops, lockdep and RCU
@@ -117,6 +119,40 @@ NUMBER = re.compile(r'(0x)?[0-9a-fA-F]*[0-9][0-9a-fA-F]*')
 TAP = re.compile(r'(not )?ok \d+ selftests: [^:]+: (\S+)(.*)$')
 
 
+def rf_only(test, m):
+    """The register is EFLAGS and the two values differ in RF alone."""
+    efl = {'sigreturn_64': 17, 'sigreturn_32': 16}[test]
+    req, got = int(m.group('req'), 16), int(m.group('got'), 16)
+    return int(m.group('reg')) == efl and got == req | 0x10000 and got != req
+
+
+# Failing cases that are QEMU's doing, not the kernel's: when every failing
+# case of a test is one of these, the test counts as passed, with a note.
+# (tests, [FAIL] line, a check of the match, why).
+EMULATOR_ARTIFACTS = [
+    # The unpatched base does it too: the x86_64 guest, 1 boot in 10 that
+    # each ran sigreturn_64 and _32 five times, in the case "64-bit CS,
+    # 16-bit SS" (the espfix64 return). TCG leaves RF set past the first
+    # instruction after an IRET whose image has it, so the int3 that ends
+    # the case may report RF, depending on where a timer interrupt lands.
+    # The kernel sets RF in a user frame only on FRED (TCG has none) and
+    # for kernel hardware breakpoints.
+    ({'sigreturn_64', 'sigreturn_32'},
+     re.compile(r'\[FAIL\]\tReg (?P<reg>\d+) mismatch: '
+                r'requested 0x(?P<req>[0-9a-f]+); got 0x(?P<got>[0-9a-f]+)$'),
+     rf_only, "TCG's stale RF (EFLAGS differs in RF alone)"),
+]
+
+
+def artifact(test, line):
+    """Why a test's failing case is QEMU's doing, or None."""
+    for tests, pattern, check, why in EMULATOR_ARTIFACTS:
+        m = pattern.match(line) if test in tests else None
+        if m and check(test, m):
+            return why
+    return None
+
+
 KNOWN_SPLATS = ' splats'     # keys that no test name can be
 KNOWN_TAINT = ' tainted'
 KNOWN_NOLOCKDEP = ' debug_locks'
@@ -197,6 +233,7 @@ class Run:
         self.panic = None
         self.warn_msg = None    # text between "cut here" and WARNING:
         self.cases = {}         # test -> set of its [FAIL] lines, masked
+        self.artifacts = {}     # test -> its EMULATOR_ARTIFACTS lines
         self.last_output = {}   # test -> its last output line
         self.errlog = []        # (test or None, line) at level err or worse
         self.dropped = None
@@ -217,7 +254,11 @@ class Run:
                 self.dropped = DROPPED.search(raw).group(0)
             m = CASE.match(raw)
             if m and self.running:
-                self.cases.setdefault(self.running, set()).add(case_key(m.group(1)))
+                why = artifact(self.running, m.group(1))
+                if why:
+                    self.artifacts.setdefault(self.running, []).append(f'{why}: {m.group(1)}')
+                else:
+                    self.cases.setdefault(self.running, set()).add(case_key(m.group(1)))
             m = OUTPUT.match(raw)
             if m and self.running:
                 self.last_output[self.running] = m.group(1)
@@ -288,6 +329,10 @@ class Run:
             result, note = 'skip', ''
         else:
             result, note = 'pass', ''
+        if result == 'fail' and name in self.artifacts and name not in self.cases \
+                and exit_code(note) == '1':
+            # It failed only by QEMU's doing: say so, and count it passed.
+            result, note = 'pass', 'passes but for ' + '; '.join(self.artifacts[name])
         if name not in self.results:
             self.order.append(name)
         self.results[name] = (result, note)

@@ -221,5 +221,22 @@ class Harness(unittest.TestCase):
         self.assertIn("FAIL the baseline's known splats appeared", out)
 
 
+    def test_rf_alone_in_sigreturn_is_qemus(self):
+        rf = '# [FAIL]\tReg {} mismatch: requested 0x246; got 0x{}\n'
+        fail = 'not ok 1 selftests: x86: {} # exit=1\n'
+        rc, out = judge_text(one_test('sigreturn_32', rf.format(16, '10246') +
+                                      fail.format('sigreturn_32')), '', '--exact')
+        self.assertEqual(rc, 0, out)
+        self.assertIn("passes but for TCG's stale RF", row(out, 'sigreturn_32'))
+        for body in (rf.format(17, '10246'),    # not EFLAGS on 32-bit
+                     rf.format(16, '10346'),    # more than RF
+                     rf.format(16, '10246') + '# [FAIL]\tSP mismatch\n'):
+            rc, out = judge_text(one_test('sigreturn_32', body + fail.format('sigreturn_32')))
+            self.assertEqual(rc, 1, body)
+        rc, out = judge_text(one_test('sigreturn_64', rf.format(17, '10246') +
+                                      fail.format('sigreturn_64')))
+        self.assertEqual(rc, 0, out)
+
+
 if __name__ == '__main__':
     unittest.main()
