@@ -7,7 +7,7 @@
 #     --boot  the bisect also boots x86_64 at every patch and runs the
 #             selftests (about 1 minute more per patch)
 # Without --fast it also builds every guest at every patch and the
-# compile-only x86_64-allentry config, compares W=1/sparse and the HTML
+# compile-only *-allentry configs, compares W=1/sparse and the HTML
 # docs against the base, and checks that broken input fails the gates
 # (tests/gates-broken.sh). The objtool scan reads
 # the logs of the harness's last x86_64 and i386 builds (./run makes them).
@@ -69,8 +69,11 @@ gate b4 "$TOP/scripts/b4-check.sh"
 [ $fast = 1 ] && { say "fast gates passed"; exit 0; }
 
 gate bisect "$TOP/scripts/bisect-build.sh" $boot
-allentry() {	# the entry paths no guest builds: Xen PV, SEV #VC, KVM's FRED re-entry
-	"$TOP/scripts/build-kernel.sh" x86_64-allentry "$SRC" "$OUT/build/x86_64-allentry"
+allentry() {	# the entry paths no guest builds: Xen PV, SEV #VC, KVM's FRED
+		# re-entry; powerpc's BookE, 64-bit and 32-bit, with BookE KVM
+	for cfg in x86_64-allentry ppc64e-allentry ppc32e-allentry; do
+		"$TOP/scripts/build-kernel.sh" $cfg "$SRC" "$OUT/build/$cfg" || return 1
+	done
 }
 gate allentry allentry
 gate sparse "$TOP/scripts/sparse.sh"
