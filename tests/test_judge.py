@@ -220,7 +220,6 @@ class Harness(unittest.TestCase):
         self.assertEqual(rc, 1, out)    # a base run must show it
         self.assertIn("FAIL the baseline's known splats appeared", out)
 
-
     def test_rf_alone_in_sigreturn_is_qemus(self):
         rf = '# [FAIL]\tReg {} mismatch: requested 0x246; got 0x{}\n'
         fail = 'not ok 1 selftests: x86: {} # exit=1\n'
